@@ -1,0 +1,35 @@
+"""One configuration object, built at the edge (CLI, UI) and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_path
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    folder = user_data_path("coauthor", appauthor=False)
+    return f"sqlite:///{folder / 'coauthor.db'}"
+
+
+class Settings(BaseSettings):
+    """Read from ``COAUTHOR_*`` variables. Secrets are not fields: backends read them
+    from the environment when they connect, so they never travel with settings."""
+
+    model_config = SettingsConfigDict(env_prefix="COAUTHOR_", extra="ignore")
+
+    model: str = Field(default="local", description="local, local:PATH, openai:NAME[@URL], ...")
+    database_url: str = Field(default_factory=default_database_url)
+    master_document: Path | None = None
+    reasks: int = Field(default=2, ge=0, le=5)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    seed: int = 42
+    n_ctx: int = Field(default=8192, ge=2048)
+    local_text_tokens: int = Field(
+        default=600, ge=64, description="Cap on a plain-text (code) reply of the embedded model"
+    )
+    request_timeout: float = Field(default=300.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+    repair_rounds: int = Field(default=2, ge=0, le=5)
