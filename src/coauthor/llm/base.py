@@ -1,0 +1,220 @@
+"""The one small interface every model backend implements.
+
+A backend implements ``_complete`` (one request, one reply). Everything
+else — validation, re-asks with the validation error, code extraction,
+usage accounting, the logbook hook — lives here, so every backend behaves
+the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from coauthor.llm.code import CodeResult, code_error, extract_code
+from coauthor.prompts import render
+
+T = TypeVar("T", bound=BaseModel)
+
+Message = dict[str, str]
+
+
+class ModelError(Exception):
+    """A model call failed for a reason that is not the caller's input."""
+
+
+class ModelUnavailableError(ModelError):
+    """The model server cannot be reached or keeps failing."""
+
+
+class InvalidReplyError(ModelError):
+    """The model kept replying with something that does not validate."""
+
+    def __init__(self, message: str, *, last_reply: str, usage: Usage) -> None:
+        super().__init__(message)
+        self.last_reply = last_reply
+        self.usage = usage
+
+
+class RealModelBlockedError(ModelError):
+    """Raised in tests when a real model would be called without opting in."""
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+
+
+@dataclass
+class Completion:
+    text: str
+    usage: Usage = field(default_factory=Usage)
+
+
+@dataclass
+class CallRecord:
+    """What the logbook keeps of one request to a model."""
+
+    model: str
+    messages: list[Message]
+    reply: str
+    usage: Usage
+    latency_s: float
+    error: str | None = None
+
+
+Recorder = Callable[[CallRecord], None]
+
+
+class Model(ABC):
+    """A language model. Subclasses implement ``_complete`` (and may stream)."""
+
+    name: str = "model"
+    reasks: int = 2
+
+    def __init__(self) -> None:
+        self.usage = Usage()
+        self.recorder: Recorder | None = None
+
+    # -- what a backend implements -------------------------------------------------
+    @abstractmethod
+    def _complete(
+        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+    ) -> Completion:
+        """Send one request; with ``schema`` the reply must be JSON for it."""
+
+    def _stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]:
+        yield self._complete(messages, schema=None, max_tokens=max_tokens).text
+
+    def close(self) -> None:  # noqa: B027  (optional hook: most backends hold nothing)
+        """Release what the backend holds (a server process, a connection pool)."""
+
+    # -- what callers use ----------------------------------------------------------
+    def text(self, messages: list[Message], *, max_tokens: int = 800) -> str:
+        return self._call(messages, schema=None, max_tokens=max_tokens).text
+
+    def stream(self, messages: list[Message], *, max_tokens: int = 800) -> Iterator[str]:
+        started = time.monotonic()
+        chunks: list[str] = []
+        error: str | None = None
+        try:
+            for chunk in self._stream(messages, max_tokens=max_tokens):
+                chunks.append(chunk)
+                yield chunk
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            self._record(messages, "".join(chunks), Usage(), started, error)
+
+    def generate(self, messages: list[Message], *, output: type[T], max_tokens: int = 900) -> T:
+        """Ask for JSON matching ``output``; re-ask with the validation error if it does not."""
+        schema = output.model_json_schema()
+        history = list(messages)
+        spent = Usage()
+        reply = ""
+        for attempt in range(self.reasks + 1):
+            completion = self._call(history, schema=schema, max_tokens=max_tokens)
+            spent.add(completion.usage)
+            reply = completion.text
+            try:
+                return output.model_validate_json(_json_part(reply))
+            except ValidationError as exc:
+                problem = _short_errors(exc)
+            if attempt < self.reasks:
+                history += [
+                    {"role": "assistant", "content": reply},
+                    {"role": "user", "content": render("reask_json.j2", problem=problem)},
+                ]
+        raise InvalidReplyError(
+            f"the model did not return valid {output.__name__} after {self.reasks + 1} "
+            f"attempts ({problem})",
+            last_reply=reply,
+            usage=spent,
+        )
+
+    def code(self, messages: list[Message], *, max_tokens: int = 900) -> CodeResult:
+        """Ask for Python code in a fenced block; re-ask while it does not parse.
+
+        The last attempt is returned even when it does not parse, so the caller can
+        keep it and flag it rather than invent a placeholder.
+        """
+        history = list(messages)
+        result = CodeResult(code="", error="no reply")
+        for attempt in range(self.reasks + 1):
+            reply = self._call(history, schema=None, max_tokens=max_tokens).text
+            code = extract_code(reply)
+            result = CodeResult(code=code, error=code_error(code), attempts=attempt + 1)
+            if result.error is None:
+                return result
+            if attempt < self.reasks:
+                history += [
+                    {"role": "assistant", "content": reply},
+                    {"role": "user", "content": render("reask_code.j2", problem=result.error)},
+                ]
+        return result
+
+    # -- bookkeeping ---------------------------------------------------------------
+    def _call(
+        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+    ) -> Completion:
+        started = time.monotonic()
+        try:
+            completion = self._complete(messages, schema=schema, max_tokens=max_tokens)
+        except Exception as exc:
+            self._record(messages, "", Usage(), started, f"{type(exc).__name__}: {exc}")
+            raise
+        self.usage.add(completion.usage)
+        self._record(messages, completion.text, completion.usage, started, None)
+        return completion
+
+    def _record(
+        self,
+        messages: list[Message],
+        reply: str,
+        usage: Usage,
+        started: float,
+        error: str | None,
+    ) -> None:
+        if self.recorder is not None:
+            record = CallRecord(
+                model=self.name,
+                messages=list(messages),
+                reply=reply,
+                usage=usage,
+                latency_s=time.monotonic() - started,
+                error=error,
+            )
+            self.recorder(record)
+
+
+def _json_part(reply: str) -> str:
+    """The JSON object in a reply, tolerating prose or a fence around it."""
+    start, end = reply.find("{"), reply.rfind("}")
+    if start == -1 or end <= start:
+        return reply
+    return reply[start : end + 1]
+
+
+def _short_errors(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "reply"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def dump(model: BaseModel) -> str:
+    """JSON text of a model, as a scripted reply or a prompt would hold it."""
+    return json.dumps(model.model_dump(mode="json"), ensure_ascii=False)

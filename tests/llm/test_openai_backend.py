@@ -1,0 +1,351 @@
+"""The OpenAI backend against a scripted fake of ``/v1/chat/completions``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, Field
+
+from coauthor.llm.base import (
+    CallRecord,
+    InvalidReplyError,
+    ModelError,
+    ModelUnavailableError,
+    RealModelBlockedError,
+    Usage,
+)
+from coauthor.llm.openai_backend import LLAMA_CPP, OpenAIModel
+from coauthor.llm.testing import block_real_models
+
+SECRET = "sk-test-secret-0123456789"
+
+
+@dataclass
+class Step:
+    """One scripted answer: a status, a reply text, or a stream of pieces."""
+
+    status: int = 200
+    content: str = "ok"
+    usage: tuple[int, int] | None = (10, 5)
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+    stream: list[str] | None = None
+    message: str = "scripted failure"
+
+
+@dataclass
+class Seen:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+class FakeOpenAI:
+    def __init__(self) -> None:
+        self.steps: deque[Step] = deque()
+        self.requests: list[Seen] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                fake.requests.append(Seen(self.path, headers, json.loads(raw)))
+                step = fake.steps.popleft() if fake.steps else Step(400, message="no step left")
+                time.sleep(step.delay)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    fake.answer(self, step)  # may fail when the client gave up waiting
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def add(self, *steps: Step) -> None:
+        self.steps.extend(steps)
+
+    def answer(self, handler: BaseHTTPRequestHandler, step: Step) -> None:
+        if step.stream is not None:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/event-stream")
+            handler.end_headers()
+            for piece in step.stream:
+                chunk = {
+                    "id": "chatcmpl-1",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": "fake",
+                    "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                }
+                handler.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            handler.wfile.write(b"data: [DONE]\n\n")
+            return
+        if step.status != 200:
+            body: dict[str, Any] = {"error": {"message": step.message, "type": "fake"}}
+        else:
+            body = {
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "fake",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": step.content},
+                        "finish_reason": "stop",
+                    }
+                ],
+            }
+            if step.usage is not None:
+                prompt, completion = step.usage
+                body["usage"] = {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": completion,
+                    "total_tokens": prompt + completion,
+                }
+        data = json.dumps(body).encode()
+        handler.send_response(step.status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        for name, value in step.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI()
+    server.thread.start()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for env in ("COAUTHOR_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(env, raising=False)
+
+
+def make(fake: FakeOpenAI, **kwargs: Any) -> OpenAIModel:
+    options: dict[str, Any] = {"timeout": 5.0, "max_retries": 2, "seed": 7}
+    options.update(kwargs)
+    return OpenAIModel("test-model", fake.url, **options)
+
+
+class Answer(BaseModel):
+    title: str = Field(max_length=20)
+    count: int
+
+
+HELLO = [{"role": "user", "content": "hello"}]
+
+pytestmark = pytest.mark.real_model
+
+
+def test_text_reply_sends_model_temperature_seed_and_limit(fake: FakeOpenAI) -> None:
+    fake.add(Step(content="hi there"))
+    model = make(fake, temperature=0.3)
+    assert model.text(HELLO, max_tokens=12) == "hi there"
+    (seen,) = fake.requests
+    assert seen.path == "/v1/chat/completions"
+    assert seen.body["model"] == "test-model"
+    assert seen.body["messages"] == HELLO
+    assert seen.body["temperature"] == 0.3
+    assert seen.body["seed"] == 7
+    assert seen.body["max_tokens"] == 12
+    assert "response_format" not in seen.body
+    assert model.usage == Usage(10, 5)
+
+
+def test_generate_sends_json_schema(fake: FakeOpenAI) -> None:
+    fake.add(Step(content='{"title": "a", "count": 2}'))
+    assert make(fake).generate(HELLO, output=Answer) == Answer(title="a", count=2)
+    form = fake.requests[0].body["response_format"]
+    assert form["type"] == "json_schema"
+    assert form["json_schema"] == {
+        "name": "reply",
+        "schema": Answer.model_json_schema(),
+        "strict": False,
+    }
+
+
+def test_llamacpp_profile_sends_json_object_with_schema(fake: FakeOpenAI) -> None:
+    fake.add(Step(content='{"title": "a", "count": 2}'))
+    make(fake, profile=LLAMA_CPP).generate(HELLO, output=Answer)
+    form = fake.requests[0].body["response_format"]
+    assert form == {"type": "json_object", "schema": Answer.model_json_schema()}
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_retries_a_transient_failure_then_succeeds(fake: FakeOpenAI, status: int) -> None:
+    fake.add(Step(status, headers={"retry-after-ms": "10"}), Step(content="fine"))
+    assert make(fake).text(HELLO) == "fine"
+    assert len(fake.requests) == 2
+
+
+def test_retries_a_500_with_backoff_when_no_retry_after(fake: FakeOpenAI) -> None:
+    fake.add(Step(500), Step(content="fine"))
+    assert make(fake).text(HELLO) == "fine"
+    assert len(fake.requests) == 2
+
+
+def test_keeps_failing_means_unavailable(fake: FakeOpenAI) -> None:
+    fake.add(*[Step(502, headers={"retry-after-ms": "1"}) for _ in range(2)])
+    with pytest.raises(ModelUnavailableError, match=r"HTTP 502, tried 2 times"):
+        make(fake, max_retries=1).text(HELLO)
+    assert len(fake.requests) == 2
+
+
+def test_rate_limit_that_persists_says_so(fake: FakeOpenAI) -> None:
+    fake.add(Step(429, headers={"retry-after-ms": "1"}))
+    with pytest.raises(ModelUnavailableError, match="rate limiting"):
+        make(fake, max_retries=0).text(HELLO)
+
+
+def test_slow_reply_times_out_quickly(fake: FakeOpenAI) -> None:
+    fake.add(Step(delay=3.0))
+    model = make(fake, timeout=0.3, max_retries=0)
+    started = time.monotonic()
+    with pytest.raises(ModelUnavailableError, match=r"did not answer within 0.3 s"):
+        model.text(HELLO)
+    assert time.monotonic() - started < 2.0
+
+
+def test_unreachable_server_says_what_to_do() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    model = OpenAIModel("m", f"http://127.0.0.1:{port}/v1", max_retries=0, timeout=2.0)
+    with pytest.raises(ModelUnavailableError, match=r"cannot reach .*COAUTHOR_MODEL") as info:
+        model.text(HELLO)
+    assert "\n" not in str(info.value)
+
+
+def test_unknown_model_is_a_plain_error(fake: FakeOpenAI) -> None:
+    fake.add(Step(404, message="model 'test-model' not found"))
+    with pytest.raises(ModelError, match="does not know model 'test-model'") as info:
+        make(fake).text(HELLO)
+    assert not isinstance(info.value, ModelUnavailableError)
+
+
+def test_reask_carries_validation_error_and_sums_usage(fake: FakeOpenAI) -> None:
+    fake.add(
+        Step(content='{"title": "a", "count": "many"}', usage=(100, 7)),
+        Step(content="not json at all", usage=(120, 3)),
+        Step(content='{"title": "b", "count": 3}', usage=(140, 9)),
+    )
+    model = make(fake, reasks=2)
+    assert model.generate(HELLO, output=Answer) == Answer(title="b", count=3)
+    assert len(fake.requests) == 3
+    second = fake.requests[1].body["messages"]
+    assert second[-2] == {"role": "assistant", "content": '{"title": "a", "count": "many"}'}
+    assert "count" in second[-1]["content"] and "integer" in second[-1]["content"]
+    third = fake.requests[2].body["messages"]
+    assert third[-2]["content"] == "not json at all"
+    assert model.usage == Usage(360, 19)
+
+
+def test_invalid_every_time_raises(fake: FakeOpenAI) -> None:
+    fake.add(*[Step(content='{"title": "far too long a title here", "count": 1}')] * 2)
+    model = make(fake, reasks=1)
+    with pytest.raises(InvalidReplyError, match="title") as info:
+        model.generate(HELLO, output=Answer)
+    assert info.value.usage == Usage(20, 10)
+    assert "far too long" in info.value.last_reply
+    assert len(fake.requests) == 2
+
+
+def test_missing_usage_counts_as_zero(fake: FakeOpenAI) -> None:
+    fake.add(Step(content="x", usage=None))
+    model = make(fake)
+    model.text(HELLO)
+    assert model.usage == Usage(0, 0)
+
+
+def test_streaming_yields_text_deltas(fake: FakeOpenAI) -> None:
+    fake.add(Step(stream=["Hel", "lo", ", ", "world"]))
+    records: list[CallRecord] = []
+    model = make(fake)
+    model.recorder = records.append
+    assert list(model.stream(HELLO, max_tokens=5)) == ["Hel", "lo", ", ", "world"]
+    assert fake.requests[0].body["stream"] is True
+    assert records[0].reply == "Hello, world"
+
+
+def test_key_from_env_is_sent_but_never_recorded(
+    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COAUTHOR_API_KEY", SECRET)
+    fake.add(
+        Step(content='{"title": "a", "count": "x"}'),
+        Step(content='{"title": "a", "count": 1}'),
+        Step(401, message=f"Incorrect API key provided: {SECRET}"),
+    )
+    records: list[CallRecord] = []
+    model = make(fake)
+    model.recorder = records.append
+    model.generate(HELLO, output=Answer)
+    with pytest.raises(ModelError, match="rejected the API key") as info:
+        model.text(HELLO)
+    assert all(r.headers["authorization"] == f"Bearer {SECRET}" for r in fake.requests)
+    assert len(records) == 3 and records[-1].error is not None
+    for text in (repr(records), repr(model), model.name, str(info.value)):
+        assert SECRET not in text
+
+
+@pytest.mark.parametrize(
+    ("given", "env", "expected"),
+    [
+        ("explicit", {"COAUTHOR_API_KEY": "a", "OPENAI_API_KEY": "b"}, "explicit"),
+        (None, {"COAUTHOR_API_KEY": "a", "OPENAI_API_KEY": "b"}, "a"),
+        (None, {"OPENAI_API_KEY": "b"}, "b"),
+        (None, {}, "not-needed"),
+    ],
+)
+def test_api_key_precedence(
+    fake: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+    given: str | None,
+    env: dict[str, str],
+    expected: str,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    fake.add(Step())
+    make(fake, api_key=given).text(HELLO)
+    assert fake.requests[0].headers["authorization"] == f"Bearer {expected}"
+
+
+def test_base_url_from_env(fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
+    fake.add(Step(content="via env"))
+    assert OpenAIModel("m").text(HELLO) == "via env"
+
+
+def test_blocked_models_send_nothing(fake: FakeOpenAI) -> None:
+    block_real_models(True)  # what the conftest does for a test not marked real_model
+    with pytest.raises(RealModelBlockedError):
+        make(fake).text(HELLO)
+    with pytest.raises(RealModelBlockedError):
+        list(make(fake).stream(HELLO))
+    assert fake.requests == []
