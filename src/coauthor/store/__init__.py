@@ -1,0 +1,28 @@
+"""Persistence: tasks and their revisions, runs and checkpoints, the logbook."""
+
+from coauthor.store.records import (
+    ConflictError,
+    LogEntry,
+    NotFoundError,
+    RevisionInfo,
+    RunInfo,
+    StoreError,
+    TaskInfo,
+)
+from coauthor.store.redact import redact
+from coauthor.store.store import Store
+from coauthor.store.tables import RUN_STATUSES, ImmutableRevisionError
+
+__all__ = [
+    "RUN_STATUSES",
+    "ConflictError",
+    "ImmutableRevisionError",
+    "LogEntry",
+    "NotFoundError",
+    "RevisionInfo",
+    "RunInfo",
+    "Store",
+    "StoreError",
+    "TaskInfo",
+    "redact",
+]

@@ -1,0 +1,139 @@
+"""ORM tables. Portable across SQLite and PostgreSQL; the migrations create them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
+
+RUN_STATUSES = ("running", "failed", "done", "cancelled")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware timestamp stored in UTC; SQLite drops the zone, this restores it."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a timezone-aware column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: sa.JSON,
+        str: sa.Text,
+    }
+
+
+class TaskRow(Base):
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str]
+    head_revision: Mapped[int]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+
+
+class RevisionRow(Base):
+    """One immutable version of a task's content."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (sa.UniqueConstraint("task_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"))
+    number: Mapped[int]
+    created_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(sa.String(100))
+    note: Mapped[str]
+    content: Mapped[dict[str, Any]]
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ({})".format(", ".join(f"'{s}'" for s in RUN_STATUSES)), name="status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20), index=True)
+    brief: Mapped[dict[str, Any]]
+    model: Mapped[str]
+    error: Mapped[str | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CheckpointRow(Base):
+    __tablename__ = "checkpoints"
+    __table_args__ = (sa.UniqueConstraint("run_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("runs.id"))
+    stage: Mapped[str] = mapped_column(sa.String(100))
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class LogRow(Base):
+    __tablename__ = "logbook"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("runs.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    stage: Mapped[str] = mapped_column(sa.String(100))
+    model: Mapped[str]
+    messages: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON)
+    reply: Mapped[str]
+    tokens_in: Mapped[int]
+    tokens_out: Mapped[int]
+    latency_ms: Mapped[int]
+    error: Mapped[str | None]
+    created_at: Mapped[datetime]
+
+
+class ImmutableRevisionError(RuntimeError):
+    """Something tried to change or delete a stored revision."""
+
+
+@event.listens_for(RevisionRow, "before_update")
+def _no_update(mapper: Mapper[Any], connection: sa.Connection, target: RevisionRow) -> None:
+    raise ImmutableRevisionError(f"revision {target.number} of task {target.task_id} is immutable")
+
+
+@event.listens_for(RevisionRow, "before_delete")
+def _no_delete(mapper: Mapper[Any], connection: sa.Connection, target: RevisionRow) -> None:
+    raise ImmutableRevisionError(f"revision {target.number} of task {target.task_id} is immutable")
