@@ -1,0 +1,1 @@
+"""Generation stages as plain functions, and the runner that composes them."""

@@ -1,0 +1,27 @@
+"""What every stage needs besides its own inputs: the model and the master document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from coauthor.llm.base import Message, Model
+from coauthor.prompts import render
+from coauthor.schemas import Language
+
+LANGUAGE_NAMES = {Language.en: "English", Language.ru: "Russian"}
+
+
+@dataclass(frozen=True)
+class Context:
+    model: Model
+    master: str
+    language: Language = Language.en
+
+    def messages(self, template: str, **values: Any) -> list[Message]:
+        """A system message with the master document, then the stage's prompt."""
+        system = render("system.j2", master=self.master, language=LANGUAGE_NAMES[self.language])
+        return [
+            {"role": "system", "content": system},
+            {"role": "user", "content": render(template, **values)},
+        ]

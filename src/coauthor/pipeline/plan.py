@@ -1,0 +1,25 @@
+"""Stage: decompose the brief into steps."""
+
+from __future__ import annotations
+
+from pydantic import Field, create_model
+
+from coauthor.pipeline.context import Context
+from coauthor.schemas import Plan, StepOutline, TaskBrief
+
+
+def plan(ctx: Context, brief: TaskBrief) -> Plan:
+    """A plan with exactly the number of steps asked for.
+
+    The count is part of the schema (min/max items), so a grammar-constrained
+    model cannot return another number, and a free one is re-asked.
+    """
+    sized = create_model(
+        "Plan",
+        __base__=Plan,
+        steps=(list[StepOutline], Field(min_length=brief.steps, max_length=brief.steps)),
+    )
+    reply = ctx.model.generate(
+        ctx.messages("plan.j2", brief=brief), output=sized, max_tokens=300 + 180 * brief.steps
+    )
+    return Plan.model_validate(reply.model_dump())

@@ -1,0 +1,154 @@
+"""Composes the stages into a run, checkpointing each finished stage in the store.
+
+Stages of a run, in order: ``lessons`` (only when the brief has none), ``plan``,
+then ``step:N`` and ``summary:N`` for each step. A stage's output is saved as a
+checkpoint the moment it finishes, so a run killed at any point resumes with at
+most the stage that was in flight redone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from coauthor.llm.base import CallRecord, Model
+from coauthor.pipeline.context import Context
+from coauthor.pipeline.events import Events
+from coauthor.pipeline.lessons import lessons
+from coauthor.pipeline.plan import plan
+from coauthor.pipeline.step import step
+from coauthor.pipeline.summary import summary
+from coauthor.schemas import Lesson, Plan, Step, Task, TaskBrief
+from coauthor.store import RevisionInfo, RunInfo, Store
+
+
+class RunFailedError(Exception):
+    """A run stopped on a fault; it is saved as failed and can be resumed."""
+
+    def __init__(self, message: str, *, run_id: int) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
+@dataclass(frozen=True)
+class Outcome:
+    run: RunInfo
+    revision: RevisionInfo
+
+
+class Runner:
+    """Runs and resumes generation runs against one store and one model."""
+
+    def __init__(self, store: Store, model: Model, *, master: str, events: Events | None = None):
+        self.store = store
+        self.model = model
+        self.master = master
+        self.events = events or Events()
+
+    def start(self, brief: TaskBrief) -> RunInfo:
+        """Save a new run for ``brief``; nothing is generated yet."""
+        return self.store.create_run(brief, model=self.model.name)
+
+    def execute(self, run_id: int) -> Outcome:
+        """Run (or resume) ``run_id`` to the end; a fault marks it failed and re-raises."""
+        run = self.store.run(run_id)
+        if run.status == "done" and run.task_id is not None:
+            return Outcome(run=run, revision=self.store.revision(run.task_id))
+        self.store.set_run_status(run_id, "running")
+        stage = _Stage(self.store, run_id)
+        self.model.recorder = stage.record
+        try:
+            task = self._stages(run, stage)
+            revision = self.store.finish_run(run_id, task)
+        except BaseException as exc:
+            reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+            self.store.set_run_status(run_id, "failed", error=f"{stage.name}: {reason}")
+            if isinstance(exc, Exception):
+                raise RunFailedError(f"{stage.name}: {exc}", run_id=run_id) from exc
+            raise
+        finally:
+            self.model.recorder = None
+        return Outcome(run=self.store.run(run_id), revision=revision)
+
+    def _stages(self, run: RunInfo, stage: _Stage) -> Task:
+        done = self.store.checkpoints(run.id)
+        if done:
+            self.events.note(f"resuming run {run.id} after {len(done)} finished stages")
+        ctx = Context(self.model, self.master, run.brief.language)
+        brief = run.brief
+        total = brief.steps
+        if not brief.lessons:
+            data = stage.run("lessons", done, self.events, total, partial(_lessons, ctx, brief))
+            brief = brief.model_copy(update={"lessons": _lesson_list(data)})
+        made_plan = stage.run("plan", done, self.events, total, partial(_plan, ctx, brief))
+        the_plan = Plan.model_validate(made_plan)
+        steps: list[Step] = []
+        rolling = ""
+        for number in range(1, len(the_plan.steps) + 1):
+            write = partial(_step, ctx, brief, the_plan, number, rolling)
+            made = stage.run(f"step:{number}", done, self.events, total, write, step=number)
+            steps.append(Step.model_validate(made))
+            for flag in steps[-1].flags:
+                self.events.note(f"step {number}: {flag}")
+            condense = partial(_summary, ctx, rolling, steps[-1], number)
+            rolling = stage.run(
+                f"summary:{number}", done, self.events, total, condense, step=number
+            )["text"]
+        return Task(brief=brief, plan=the_plan, steps=steps, summary=rolling)
+
+
+class _Stage:
+    """Tracks the stage in flight, so logbook rows and failures name it."""
+
+    def __init__(self, store: Store, run_id: int) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.name = "start"
+
+    def record(self, record: CallRecord) -> None:
+        self.store.log_call(record, stage=self.name, run_id=self.run_id)
+
+    def run(
+        self,
+        name: str,
+        done: dict[str, dict[str, Any]],
+        events: Events,
+        total: int,
+        work: Callable[[], dict[str, Any]],
+        *,
+        step: int | None = None,
+    ) -> dict[str, Any]:
+        self.name = name
+        kind = name.split(":")[0]
+        events.stage_started(kind, step=step, total=total)
+        if name in done:
+            data = done[name]
+        else:
+            data = work()
+            self.store.save_checkpoint(self.run_id, name, data)
+        events.stage_finished(kind, step=step, total=total)
+        return data
+
+
+def _step(
+    ctx: Context, brief: TaskBrief, the_plan: Plan, number: int, rolling: str
+) -> dict[str, Any]:
+    return step(ctx, brief, the_plan, number, rolling).model_dump()
+
+
+def _summary(ctx: Context, rolling: str, made: Step, number: int) -> dict[str, Any]:
+    return {"text": summary(ctx, rolling, made, number=number)}
+
+
+def _plan(ctx: Context, brief: TaskBrief) -> dict[str, Any]:
+    return plan(ctx, brief).model_dump()
+
+
+def _lessons(ctx: Context, brief: TaskBrief) -> dict[str, Any]:
+    return {"lessons": [lesson.model_dump() for lesson in lessons(ctx, brief.idea)]}
+
+
+def _lesson_list(data: dict[str, Any]) -> list[Lesson]:
+    return [Lesson.model_validate(item) for item in data["lessons"]]

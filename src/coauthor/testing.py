@@ -1,0 +1,79 @@
+"""Scripted replies for a whole generation run, for tests and demos without a model."""
+
+from __future__ import annotations
+
+from coauthor.llm.testing import Reply
+from coauthor.schemas import Lesson, LessonList, Link, Plan, StepDraft, StepOutline, StepSummary
+
+SOLUTION = '''import numpy as np
+
+
+def mean_uplift(control: list[float], treatment: list[float]) -> float:
+    """Difference of the treatment mean and the control mean."""
+    if not control or not treatment:
+        raise ValueError("both groups need at least one value")
+    return float(np.mean(treatment) - np.mean(control))
+'''
+
+TESTS = """import pytest
+
+from solution import mean_uplift
+
+
+def test_positive_uplift():
+    assert mean_uplift([1.0, 1.0], [2.0, 2.0]) == pytest.approx(1.0)
+
+
+def test_negative_uplift():
+    assert mean_uplift([3.0], [1.0]) == pytest.approx(-2.0)
+
+
+def test_empty_group_raises():
+    with pytest.raises(ValueError):
+        mean_uplift([], [1.0])
+"""
+
+
+def lessons_reply() -> LessonList:
+    return LessonList(
+        lessons=[
+            Lesson(title="Estimate an effect", detail="Uplift is what the business decides on."),
+            Lesson(title="Handle edge cases", detail="Empty groups happen in real logs."),
+        ]
+    )
+
+
+def plan_reply(steps: int) -> Plan:
+    return Plan(
+        title="Sample size for an A/B test",
+        steps=[
+            StepOutline(
+                title=f"Step {n}", goal=f"Implement part {n}", lessons=["Estimate an effect"]
+            )
+            for n in range(1, steps + 1)
+        ],
+    )
+
+
+def step_replies(number: int, *, broken_code: bool = False) -> list[Reply]:
+    draft = StepDraft(
+        story=f"Story of step {number}: the shop runs an experiment.",
+        theory="Uplift is the difference of the means.",
+        links=[Link(title="A/B testing", url="https://en.wikipedia.org/wiki/A/B_testing")],
+        requirements=["mean_uplift(control, treatment) returns a float", "empty input raises"],
+    )
+    solution = "def broken(:\n" if broken_code else f"```python\n{SOLUTION}```"
+    solutions: list[Reply] = [solution] * 3 if broken_code else [solution]
+    return [draft, *solutions, f"Here are the tests:\n```python\n{TESTS}```"]
+
+
+def run_replies(steps: int, *, lessons: bool = True, broken_step: int | None = None) -> list[Reply]:
+    """Every reply a run of ``steps`` steps asks for, in the order it asks."""
+    replies: list[Reply] = [lessons_reply()] if lessons else []
+    replies.append(plan_reply(steps))
+    for number in range(1, steps + 1):
+        replies += step_replies(number, broken_code=number == broken_step)
+        if broken_step == number:
+            replies += ["def still_broken(:\n"] * 3  # the starter: asked for, never parses
+        replies.append(StepSummary(text=f"Steps 1-{number}: mean_uplift is built."))
+    return replies
