@@ -1,0 +1,3 @@
+from coauthor.cli import main
+
+main()
