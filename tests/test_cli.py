@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,3 +119,23 @@ def test_a_fault_mid_run_is_saved_as_failed_and_resumes(database: str) -> None:
     code, out, err = cli("resume", "1", "--json")
     assert code == 0, err
     assert json.loads(out)["status"] == "done"
+
+
+def test_a_model_that_keeps_returning_invalid_json_is_a_fault(database: str) -> None:
+    scripted.add("{}", "not json", '{"lessons": 3}')
+    code, out, err = cli("new", "idea", "--steps", "1")
+    assert code == 1 and out == ""
+    [line] = [line for line in err.splitlines() if line.startswith("error:")]
+    assert "did not return valid LessonList after 3 attempts" in line
+    assert Store(database).run(1).status == "failed"
+
+
+@pytest.mark.real_model
+def test_a_model_url_that_does_not_answer_is_a_fault(database: str) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, _, err = cli("new", "idea", "--model", f"openai:m@http://127.0.0.1:{port}/v1")
+    assert code == 1
+    assert f"127.0.0.1:{port}" in err and "coauthor resume 1" in err
+    assert Store(database).run(1).status == "failed"
