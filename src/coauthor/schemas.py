@@ -111,6 +111,36 @@ class CodePart(StrEnum):
     tests = "tests"
 
 
+class TestOutcome(StrEnum):
+    passed = "passed"
+    failed = "failed"
+    error = "error"
+    skipped = "skipped"
+    missing = "missing"
+
+
+class Verdict(Strict):
+    """What the checking system found when it ran a step's tests in the sandbox."""
+
+    verified: bool = Field(description="Solution passes every test and the starter fails them")
+    tests: int = Field(default=0, ge=0, description="Number of tests collected")
+    solution_outcomes: dict[str, TestOutcome] = Field(default_factory=dict)
+    starter_outcomes: dict[str, TestOutcome] = Field(default_factory=dict)
+    weak_tests: list[str] = Field(
+        default_factory=list, description="Tests that pass on the starter: they check nothing"
+    )
+    coverage: float | None = Field(default=None, ge=0, le=100)
+    problems: list[str] = Field(default_factory=list, description="Why it is not verified")
+    output: str = Field(default="", max_length=20_000, description="Trimmed pytest output")
+    isolation: str = ""
+    duration_s: float = 0.0
+    repair_rounds: int = 0
+
+    @property
+    def failing_tests(self) -> list[str]:
+        return [name for name, got in self.solution_outcomes.items() if got != TestOutcome.passed]
+
+
 class Step(Strict):
     """One finished step with its whole anatomy."""
 
@@ -129,6 +159,7 @@ class Step(Strict):
         max_length=20,
         description="Problems left in this step for the author (e.g. code that does not parse)",
     )
+    verdict: Verdict | None = None
 
 
 class Task(Strict):

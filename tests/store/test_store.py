@@ -26,7 +26,17 @@ from coauthor.store import store as store_module
 from coauthor.store.tables import Base, RevisionRow
 
 FAKE_KEY = "sk-test-abcdefghijklmnop1234"
-TABLES = {"tasks", "revisions", "runs", "checkpoints", "logbook", "alembic_version"}
+TABLES = {
+    "tasks",
+    "revisions",
+    "runs",
+    "checkpoints",
+    "logbook",
+    "alembic_version",
+    "documents",
+    "chat_messages",
+    "external_pages",
+}
 
 
 def make_task(title: str = "Cart service", *, story: str = "A shop needs a cart.") -> Task:
@@ -63,7 +73,7 @@ def test_migrations_create_schema_and_second_open_is_noop(db_path: Path) -> None
         assert second.task(task_id).title == "Cart service"
         with second.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [
-                ("0001",)
+                ("0002",)
             ]
             assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
             assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"

@@ -10,12 +10,15 @@ from coauthor.store.records import (
     TaskInfo,
 )
 from coauthor.store.redact import redact
+from coauthor.store.side import ChatMessage, DocumentVersion
 from coauthor.store.store import Store
 from coauthor.store.tables import RUN_STATUSES, ImmutableRevisionError
 
 __all__ = [
     "RUN_STATUSES",
+    "ChatMessage",
     "ConflictError",
+    "DocumentVersion",
     "ImmutableRevisionError",
     "LogEntry",
     "NotFoundError",

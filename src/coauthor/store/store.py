@@ -24,6 +24,7 @@ from coauthor.store.records import (
     task_info,
 )
 from coauthor.store.redact import redact
+from coauthor.store.side import SideTables
 from coauthor.store.tables import (
     RUN_STATUSES,
     CheckpointRow,
@@ -35,7 +36,7 @@ from coauthor.store.tables import (
 )
 
 
-class Store:
+class Store(SideTables):
     """All persistence. Each method runs in its own short transaction."""
 
     def __init__(self, url: str) -> None:

@@ -137,3 +137,43 @@ def _no_update(mapper: Mapper[Any], connection: sa.Connection, target: RevisionR
 @event.listens_for(RevisionRow, "before_delete")
 def _no_delete(mapper: Mapper[Any], connection: sa.Connection, target: RevisionRow) -> None:
     raise ImmutableRevisionError(f"revision {target.number} of task {target.task_id} is immutable")
+
+
+class DocumentRow(Base):
+    """One version of a named document (the master document); versions are never changed."""
+
+    __tablename__ = "documents"
+    __table_args__ = (sa.UniqueConstraint("name", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    number: Mapped[int]
+    text: Mapped[str]
+    note: Mapped[str]
+    created_at: Mapped[datetime]
+
+
+class ChatRow(Base):
+    """One message of the copilot chat, kept per task (``task_id`` None: no task open)."""
+
+    __tablename__ = "chat_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(20))
+    content: Mapped[str]
+    meta: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class ExternalPageRow(Base):
+    """Where a task was exported outside (a Notion page id), so re-exports update it."""
+
+    __tablename__ = "external_pages"
+    __table_args__ = (sa.UniqueConstraint("task_id", "target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"))
+    target: Mapped[str] = mapped_column(sa.String(50))
+    external_id: Mapped[str]
+    updated_at: Mapped[datetime]
