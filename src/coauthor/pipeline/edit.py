@@ -1,0 +1,79 @@
+"""Stage: rewrite one part of one step, keeping the rest of the task as it is."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from coauthor.pipeline.context import Context
+from coauthor.pipeline.starter import stub
+from coauthor.schemas import Step, Strict, Task
+
+
+class Part(StrEnum):
+    story = "story"
+    theory = "theory"
+    requirements = "requirements"
+    starter = "starter"
+    solution = "solution"
+    tests = "tests"
+
+
+CODE_PARTS = {Part.starter, Part.solution, Part.tests}
+
+
+class ProseReply(Strict):
+    text: str = Field(min_length=1, max_length=1000)
+
+
+class RequirementsReply(Strict):
+    requirements: list[Annotated[str, StringConstraints(min_length=1, max_length=300)]] = Field(
+        min_length=1, max_length=8
+    )
+
+
+class EditError(ValueError):
+    """The edit names a step or part that does not exist."""
+
+
+def regenerate(ctx: Context, task: Task, number: int, part: Part, *, instruction: str = "") -> Step:
+    """Step ``number`` (1-based) with ``part`` rewritten; every other part unchanged.
+
+    The result has no verdict: it has not been checked since it changed.
+    """
+    if not 1 <= number <= len(task.steps):
+        raise EditError(f"the task has {len(task.steps)} steps; there is no step {number}")
+    current = task.steps[number - 1]
+    values = {"task": task, "step": current, "number": number, "part": part.value}
+    values["instruction"] = instruction.strip()
+    if part in CODE_PARTS:
+        result = ctx.model.code(ctx.messages("edit_code.j2", **values), max_tokens=1200)
+        flags = [f for f in current.flags if not f.startswith(f"{part.value}:")]
+        if result.error is not None:
+            flags.append(f"{part.value}: {result.error} (kept as the model wrote it)")
+        update: dict[str, object] = {part.value: result.code, "flags": flags}
+        if part is Part.solution and result.ok and not instruction:
+            update["starter"] = stub(result.code) or current.starter
+    elif part is Part.requirements:
+        reply = ctx.model.generate(
+            ctx.messages("edit_prose.j2", **values), output=RequirementsReply
+        )
+        update = {"requirements": list(reply.requirements)}
+    else:
+        prose = ctx.model.generate(ctx.messages("edit_prose.j2", **values), output=ProseReply)
+        update = {part.value: prose.text}
+    return current.model_copy(update={**update, "verdict": None})
+
+
+def add_tests(ctx: Context, task: Task, number: int, *, instruction: str) -> Step:
+    """The step's tests extended as asked; existing tests are kept."""
+    wish = instruction.strip() or "edge cases the requirements name"
+    return regenerate(ctx, task, number, Part.tests, instruction=f"add tests: {wish}")
+
+
+def replace_step(task: Task, number: int, step: Step) -> Task:
+    steps = list(task.steps)
+    steps[number - 1] = step
+    return task.model_copy(update={"steps": steps})
