@@ -1,0 +1,11 @@
+"""The ``coauthor`` command line: a thin shell over the core, like the studio."""
+
+from coauthor.cli import tasks
+from coauthor.cli.app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main", "tasks"]
