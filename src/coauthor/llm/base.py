@@ -86,6 +86,8 @@ class Model(ABC):
     def __init__(self) -> None:
         self.usage = Usage()
         self.recorder: Recorder | None = None
+        self.on_text: Callable[[str], None] | None = None
+        """When set, every request streams and each text delta is passed here (live views)."""
 
     # -- what a backend implements -------------------------------------------------
     @abstractmethod
@@ -94,8 +96,13 @@ class Model(ABC):
     ) -> Completion:
         """Send one request; with ``schema`` the reply must be JSON for it."""
 
-    def _stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]:
-        yield self._complete(messages, schema=None, max_tokens=max_tokens).text
+    def _stream(
+        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+    ) -> Iterator[str | Usage]:
+        """Text deltas as they are written, then (where the server says) the usage."""
+        completion = self._complete(messages, schema=schema, max_tokens=max_tokens)
+        yield completion.text
+        yield completion.usage
 
     def close(self) -> None:  # noqa: B027  (optional hook: most backends hold nothing)
         """Release what the backend holds (a server process, a connection pool)."""
@@ -107,16 +114,22 @@ class Model(ABC):
     def stream(self, messages: list[Message], *, max_tokens: int = 800) -> Iterator[str]:
         started = time.monotonic()
         chunks: list[str] = []
+        usage = Usage()
         error: str | None = None
         try:
-            for chunk in self._stream(messages, max_tokens=max_tokens):
-                chunks.append(chunk)
-                yield chunk
+            for chunk in self._stream(messages, schema=None, max_tokens=max_tokens):
+                if isinstance(chunk, Usage):
+                    usage = chunk
+                else:
+                    chunks.append(chunk)
+                    yield chunk
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             raise
         finally:
-            self._record(messages, "".join(chunks), Usage(), started, error)
+            usage = usage if usage.completion_tokens else _estimate(messages, chunks)
+            self.usage.add(usage)
+            self._record(messages, "".join(chunks), usage, started, error)
 
     def generate(self, messages: list[Message], *, output: type[T], max_tokens: int = 900) -> T:
         """Ask for JSON matching ``output``; re-ask with the validation error if it does not."""
@@ -171,13 +184,32 @@ class Model(ABC):
     ) -> Completion:
         started = time.monotonic()
         try:
-            completion = self._complete(messages, schema=schema, max_tokens=max_tokens)
+            if self.on_text is None:
+                completion = self._complete(messages, schema=schema, max_tokens=max_tokens)
+            else:
+                completion = self._streamed(messages, schema=schema, max_tokens=max_tokens)
         except Exception as exc:
             self._record(messages, "", Usage(), started, f"{type(exc).__name__}: {exc}")
             raise
         self.usage.add(completion.usage)
         self._record(messages, completion.text, completion.usage, started, None)
         return completion
+
+    def _streamed(
+        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+    ) -> Completion:
+        chunks: list[str] = []
+        usage = Usage()
+        for chunk in self._stream(messages, schema=schema, max_tokens=max_tokens):
+            if isinstance(chunk, Usage):
+                usage = chunk
+            elif chunk:
+                chunks.append(chunk)
+                if self.on_text is not None:
+                    self.on_text(chunk)
+        if not usage.completion_tokens:
+            usage = _estimate(messages, chunks)
+        return Completion(text="".join(chunks), usage=usage)
 
     def _record(
         self,
@@ -197,6 +229,12 @@ class Model(ABC):
                 error=error,
             )
             self.recorder(record)
+
+
+def _estimate(messages: list[Message], chunks: list[str]) -> Usage:
+    """Usage where a streaming server does not report it: a delta is about one token."""
+    prompt = sum(len(m["content"]) for m in messages) // 4
+    return Usage(prompt_tokens=prompt, completion_tokens=len(chunks))
 
 
 def _json_part(reply: str) -> str:

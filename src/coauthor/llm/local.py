@@ -27,7 +27,7 @@ from typing import IO, Any
 
 import httpx
 
-from coauthor.llm.base import Completion, Message, ModelError, ModelUnavailableError
+from coauthor.llm.base import Completion, Message, ModelError, ModelUnavailableError, Usage
 from coauthor.llm.openai_backend import LLAMA_CPP, OpenAIModel
 from coauthor.llm.testing import check_real_model_allowed
 from coauthor.settings import Settings
@@ -259,12 +259,14 @@ class LocalModel(OpenAIModel):
         self._ensure_server()  # it crashed under us: restart and try once more
         return super()._complete(messages, schema=schema, max_tokens=max_tokens)
 
-    def _stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]:
+    def _stream(
+        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+    ) -> Iterator[str | Usage]:
         check_real_model_allowed(self.name)
         self._ensure_server()
         started = False
         try:
-            for chunk in super()._stream(messages, max_tokens=max_tokens):
+            for chunk in super()._stream(messages, schema=schema, max_tokens=max_tokens):
                 started = True
                 yield chunk
             return
@@ -272,7 +274,7 @@ class LocalModel(OpenAIModel):
             if started or self.server.alive():
                 raise
         self._ensure_server()
-        yield from super()._stream(messages, max_tokens=max_tokens)
+        yield from super()._stream(messages, schema=schema, max_tokens=max_tokens)
 
     def close(self) -> None:
         self.close_client()

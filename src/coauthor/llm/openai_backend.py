@@ -30,12 +30,15 @@ class Profile:
     structured: Literal["json_schema", "json_object"]
     send_seed: bool = True
     tokens_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    stream_usage: bool = True
+    """Ask for usage in the last streamed chunk (``stream_options``)."""
 
 
 OPENAI = Profile("openai", structured="json_schema")
-# llama-cpp-python's server ignores ``json_schema`` but turns a ``schema`` next to
-# ``json_object`` into a grammar, so the reply is guaranteed to parse.
-LLAMA_CPP = Profile("llamacpp", structured="json_object")
+# llama-cpp-python's server rejects ``json_schema`` but turns a ``schema`` next to
+# ``json_object`` into a grammar, so the reply is guaranteed to parse. It streams
+# one token per chunk and no usage, so usage is counted from the chunks.
+LLAMA_CPP = Profile("llamacpp", structured="json_object", stream_usage=False)
 
 
 def resolve_api_key(api_key: str | None) -> str:
@@ -140,15 +143,22 @@ class OpenAIModel(Model):
             usage=Usage(usage.prompt_tokens or 0, usage.completion_tokens or 0),
         )
 
-    def _stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]:
+    def _stream(
+        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+    ) -> Iterator[str | Usage]:
         check_real_model_allowed(self.name)
         client = self._ready_client()
-        request = self._request(messages, schema=None, max_tokens=max_tokens)
+        request = self._request(messages, schema=schema, max_tokens=max_tokens)
+        if self.profile.stream_usage:
+            request["stream_options"] = {"include_usage": True}
         try:
             with client.chat.completions.create(**request, stream=True) as chunks:
                 for chunk in chunks:
                     if chunk.choices and chunk.choices[0].delta.content:
                         yield chunk.choices[0].delta.content
+                    if chunk.usage is not None:
+                        used = chunk.usage
+                        yield Usage(used.prompt_tokens or 0, used.completion_tokens or 0)
         except openai.APIError as exc:
             raise self._explain(exc) from exc
 

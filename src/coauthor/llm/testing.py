@@ -65,10 +65,13 @@ class ScriptedModel(Model):
         prompt = sum(len(m["content"]) for m in messages) // 4
         return Completion(text=text, usage=Usage(prompt, len(text) // 4))
 
-    def _stream(self, messages: list[Message], *, max_tokens: int) -> Iterator[str]:
-        text = self._complete(messages, schema=None, max_tokens=max_tokens).text
-        for start in range(0, len(text), 16):
-            yield text[start : start + 16]
+    def _stream(
+        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+    ) -> Iterator[str | Usage]:
+        completion = self._complete(messages, schema=schema, max_tokens=max_tokens)
+        for start in range(0, len(completion.text), 16):
+            yield completion.text[start : start + 16]
+        yield completion.usage
 
     def assert_done(self) -> None:
         if self.replies:

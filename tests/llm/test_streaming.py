@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pydantic import BaseModel, Field
+
+from coauthor.llm.base import CallRecord
+from coauthor.llm.local import LocalModel
+from coauthor.llm.testing import ScriptedModel
+from coauthor.settings import Settings
+
+
+class Answer(BaseModel):
+    word: str = Field(max_length=40)
+
+
+def test_on_text_streams_every_request_and_the_result_is_the_same() -> None:
+    seen: list[str] = []
+    records: list[CallRecord] = []
+    model = ScriptedModel([Answer(word="x" * 40), "```python\nx = 1\n```"])
+    model.on_text = seen.append
+    model.recorder = records.append
+    assert model.generate([{"role": "user", "content": "hi"}], output=Answer).word == "x" * 40
+    assert model.code([{"role": "user", "content": "code"}]).code == "x = 1\n"
+    assert len(seen) > 2 and "".join(seen).startswith('{"word"')
+    assert [r.usage.completion_tokens > 0 for r in records] == [True, True]
+
+
+@pytest.fixture(scope="module")
+def local() -> Iterator[LocalModel]:
+    model = LocalModel(None, Settings())
+    yield model
+    model.close()
+
+
+@pytest.mark.real_model
+@pytest.mark.slow
+def test_the_embedded_model_streams_structured_replies(local: LocalModel) -> None:
+    seen: list[str] = []
+    local.on_text = seen.append
+    try:
+        got = local.generate(
+            [{"role": "user", "content": "Give one English word as JSON."}],
+            output=Answer,
+            max_tokens=40,
+        )
+    finally:
+        local.on_text = None
+    assert len(seen) > 1
+    assert Answer.model_validate_json("".join(seen)) == got
+    assert local.usage.completion_tokens >= len(seen) - 1
