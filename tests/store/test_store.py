@@ -36,6 +36,7 @@ TABLES = {
     "documents",
     "chat_messages",
     "external_pages",
+    "run_progress",
 }
 
 
@@ -73,7 +74,7 @@ def test_migrations_create_schema_and_second_open_is_noop(db_path: Path) -> None
         assert second.task(task_id).title == "Cart service"
         with second.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [
-                ("0002",)
+                ("0003",)
             ]
             assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
             assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"

@@ -32,6 +32,10 @@ class RunFailedError(Exception):
         self.run_id = run_id
 
 
+class RunCancelledError(Exception):
+    """The author cancelled the run; what finished stays checkpointed and resumable."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     run: RunInfo
@@ -62,6 +66,9 @@ class Runner:
         try:
             task = self._stages(run, stage)
             revision = self.store.finish_run(run_id, task)
+        except RunCancelledError:
+            self.store.set_run_status(run_id, "cancelled", error=f"cancelled at {stage.name}")
+            raise
         except BaseException as exc:
             reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
             self.store.set_run_status(run_id, "failed", error=f"{stage.name}: {reason}")

@@ -10,7 +10,7 @@ from coauthor.store.records import (
     TaskInfo,
 )
 from coauthor.store.redact import redact
-from coauthor.store.side import ChatMessage, DocumentVersion
+from coauthor.store.side import ChatMessage, DocumentVersion, RunProgress
 from coauthor.store.store import Store
 from coauthor.store.tables import RUN_STATUSES, ImmutableRevisionError
 
@@ -24,6 +24,7 @@ __all__ = [
     "NotFoundError",
     "RevisionInfo",
     "RunInfo",
+    "RunProgress",
     "Store",
     "StoreError",
     "TaskInfo",

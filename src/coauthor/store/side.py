@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from coauthor.store.redact import redact
-from coauthor.store.tables import ChatRow, DocumentRow, ExternalPageRow, utcnow
+from coauthor.store.tables import ChatRow, DocumentRow, ExternalPageRow, ProgressRow, utcnow
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,15 @@ class ChatMessage:
     content: str
     meta: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    run_id: int
+    data: dict[str, Any]
+    cancel_requested: bool
+    worker_pid: int | None
+    updated_at: datetime
 
 
 class SideTables:
@@ -115,6 +124,53 @@ class SideTables:
             else:
                 row.external_id = external_id
                 row.updated_at = utcnow()
+
+    # -- live progress of runs -------------------------------------------------------
+    def set_progress(
+        self, run_id: int, data: dict[str, Any], *, worker_pid: int | None = None
+    ) -> None:
+        """Overwrite the live state of a run (a worker calls this as it goes)."""
+        with self._session() as s, s.begin():
+            row = _progress_row(s, run_id)
+            row.data = data
+            row.updated_at = utcnow()
+            if worker_pid is not None:
+                row.worker_pid = worker_pid
+
+    def progress(self, run_id: int) -> RunProgress | None:
+        with self._session() as s:
+            row = s.get(ProgressRow, run_id)
+            if row is None:
+                return None
+            return RunProgress(
+                row.run_id, dict(row.data), row.cancel_requested, row.worker_pid, row.updated_at
+            )
+
+    def request_cancel(self, run_id: int) -> None:
+        """Ask the worker to stop; it does at its next chance and marks the run cancelled."""
+        with self._session() as s, s.begin():
+            row = _progress_row(s, run_id)
+            row.cancel_requested = True
+            row.updated_at = utcnow()
+
+    def clear_cancel(self, run_id: int) -> None:
+        with self._session() as s, s.begin():
+            _progress_row(s, run_id).cancel_requested = False
+
+    def cancel_requested(self, run_id: int) -> bool:
+        with self._session() as s:
+            row = s.get(ProgressRow, run_id)
+            return row is not None and row.cancel_requested
+
+
+def _progress_row(s: Session, run_id: int) -> ProgressRow:
+    row = s.get(ProgressRow, run_id)
+    if row is None:
+        row = ProgressRow(
+            run_id=run_id, data={}, cancel_requested=False, worker_pid=None, updated_at=utcnow()
+        )
+        s.add(row)
+    return row
 
 
 def _document(row: DocumentRow) -> DocumentVersion:

@@ -177,3 +177,15 @@ class ExternalPageRow(Base):
     target: Mapped[str] = mapped_column(sa.String(50))
     external_id: Mapped[str]
     updated_at: Mapped[datetime]
+
+
+class ProgressRow(Base):
+    """Live state of a run for the views that poll it; overwritten as the run goes."""
+
+    __tablename__ = "run_progress"
+
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("runs.id"), primary_key=True)
+    data: Mapped[dict[str, Any]]
+    cancel_requested: Mapped[bool] = mapped_column(sa.Boolean)
+    worker_pid: Mapped[int | None]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,130 @@
+"""Runs a generation run in its own process, writing live progress to the store.
+
+The studio starts one worker per run and only polls the store, so closing a tab,
+reloading or clicking elsewhere never stops or loses a run. A worker that dies is
+seen by its stale heartbeat (``updated_at``) and the run can be resumed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from coauthor.llm.registry import model_from_string
+from coauthor.pipeline.events import Events
+from coauthor.pipeline.runner import RunCancelledError, RunFailedError, Runner
+from coauthor.prompts import master_document
+from coauthor.settings import Settings
+from coauthor.store import Store
+
+TEXT_KEPT = 4000
+WRITE_EVERY_S = 0.4
+
+
+class StoreEvents(Events):
+    """Progress for pollers: stage, step, the text as it streams, tokens, notes.
+
+    Writes are throttled; a pending cancellation request stops the run at the next
+    chunk of text or stage boundary.
+    """
+
+    def __init__(self, store: Store, run_id: int, *, usage: Any = None) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.usage = usage
+        self.state: dict[str, Any] = {
+            "stage": "starting",
+            "step": None,
+            "total": 0,
+            "text": "",
+            "notes": [],
+            "stages_done": 0,
+            "tokens_in": 0,
+            "tokens_out": 0,
+            "started_at": time.time(),
+        }
+        self._written = 0.0
+        self.flush(force=True, pid=os.getpid())
+
+    def stage_started(self, stage: str, *, step: int | None = None, total: int = 0) -> None:
+        self._check_cancel()
+        self.state.update(stage=stage, step=step, total=total, text="")
+        self.flush(force=True)
+
+    def stage_finished(self, stage: str, *, step: int | None = None, total: int = 0) -> None:
+        self.state["stages_done"] += 1
+        self.flush(force=True)
+
+    def note(self, message: str) -> None:
+        self.state["notes"] = [*self.state["notes"], message][-50:]
+        self.flush(force=True)
+
+    def text(self, chunk: str) -> None:
+        self.state["text"] = (self.state["text"] + chunk)[-TEXT_KEPT:]
+        self.flush()
+
+    def flush(self, *, force: bool = False, pid: int | None = None) -> None:
+        now = time.monotonic()
+        if not force and now - self._written < WRITE_EVERY_S:
+            return
+        if self.usage is not None:
+            self.state.update(
+                tokens_in=self.usage.prompt_tokens, tokens_out=self.usage.completion_tokens
+            )
+        self.store.set_progress(self.run_id, dict(self.state), worker_pid=pid)
+        self._written = now
+        if not force:
+            self._check_cancel()
+
+    def _check_cancel(self) -> None:
+        if self.store.cancel_requested(self.run_id):
+            raise RunCancelledError(f"run {self.run_id} was cancelled")
+
+
+def work(settings: Settings, run_id: int) -> int:
+    """Run ``run_id`` to the end in this process; the exit code for the worker."""
+    with Store(settings.database_url) as store:
+        run = store.run(run_id)
+        store.clear_cancel(run_id)
+        model = model_from_string(run.model, settings)
+        events = StoreEvents(store, run_id, usage=model.usage)
+        model.on_text = events.text
+        try:
+            runner = Runner(
+                store, model, master=master_document(settings.master_document), events=events
+            )
+            runner.execute(run_id)
+        except RunCancelledError:
+            return 0
+        except RunFailedError as exc:
+            events.note(f"failed: {exc}")
+            return 1
+        finally:
+            events.flush(force=True)
+            model.close()
+    return 0
+
+
+def launch(settings: Settings, run_id: int, *, log_dir: Path) -> subprocess.Popen[bytes]:
+    """Start a detached worker for ``run_id``; it outlives the caller (a UI session)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "COAUTHOR_DATABASE_URL": settings.database_url}
+    if settings.master_document is not None:
+        env["COAUTHOR_MASTER_DOCUMENT"] = str(settings.master_document)
+    with (log_dir / f"run-{run_id}.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "coauthor.pipeline.worker", str(run_id)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(work(Settings(), int(sys.argv[1])))
