@@ -131,10 +131,16 @@ class Verdict(Strict):
     )
     coverage: float | None = Field(default=None, ge=0, le=100)
     problems: list[str] = Field(default_factory=list, description="Why it is not verified")
+    warnings: list[str] = Field(
+        default_factory=list, description="Weaknesses that do not block (e.g. too few tests)"
+    )
     output: str = Field(default="", max_length=20_000, description="Trimmed pytest output")
     isolation: str = ""
     duration_s: float = 0.0
     repair_rounds: int = 0
+    repairs: list[str] = Field(
+        default_factory=list, description="What each repair round changed and why"
+    )
 
     @property
     def failing_tests(self) -> list[str]:

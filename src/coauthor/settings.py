@@ -33,3 +33,9 @@ class Settings(BaseSettings):
     request_timeout: float = Field(default=300.0, gt=0)
     max_retries: int = Field(default=3, ge=0, le=10)
     repair_rounds: int = Field(default=2, ge=0, le=5)
+    sandbox_python: str | None = Field(
+        default=None, description="Interpreter for generated code; default: this one"
+    )
+    sandbox_cpu_seconds: int = Field(default=30, ge=1)
+    sandbox_memory_mb: int = Field(default=2048, ge=256)
+    sandbox_wall_seconds: float = Field(default=90.0, gt=0)

@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from coauthor.cli.app import JsonFlag, ModelOption, app, emit, err, errors, settings
+from coauthor.cli.checks import verdict_fields, verdict_line
 from coauthor.export import exporter
 from coauthor.export.base import render
 from coauthor.llm.base import Model
@@ -16,21 +17,28 @@ from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.brief import make_brief
 from coauthor.pipeline.events import Events
 from coauthor.pipeline.runner import Outcome, Runner
+from coauthor.pipeline.verify import Checker
 from coauthor.prompts import master_document
+from coauthor.schemas import Verdict
 from coauthor.settings import Settings
 from coauthor.store import Store
+
+VerifyFlag = Annotated[
+    bool, typer.Option("--verify/--no-verify", help="Check every step in the sandbox.")
+]
 
 
 class ProgressEvents(Events):
     """Rich progress bars on stderr: one bar over all stages, named by stage and step."""
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: Progress, *, per_step: int) -> None:
         self.progress = progress
+        self.per_step = per_step
         self.bar: TaskID | None = None
 
     def stage_started(self, stage: str, *, step: int | None = None, total: int = 0) -> None:
         if self.bar is None:
-            self.bar = self.progress.add_task("starting", total=2 + 2 * total)
+            self.bar = self.progress.add_task("starting", total=2 + self.per_step * total)
         where = f"step {step}/{total}: " if step else ""
         self.progress.update(self.bar, description=f"{where}{stage}")
 
@@ -41,12 +49,28 @@ class ProgressEvents(Events):
     def note(self, message: str) -> None:
         self.progress.console.print(f"[yellow]note:[/] {message}", highlight=False)
 
+    def verdict(self, step: int, verdict: Verdict) -> None:
+        colour = "green" if verdict.verified else "red"
+        line = verdict_line(step, verdict)
+        self.progress.console.print(line, style=colour, highlight=False, markup=False)
 
-def execute(store: Store, model: Model, run_id: int, *, config: Settings) -> Outcome:
+
+def execute(
+    store: Store, model: Model, run_id: int, *, config: Settings, verify: bool = True
+) -> Outcome:
     master = master_document(config.master_document)
+    checker = Checker.from_settings(config) if verify else None
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=False) as progress:
-        runner = Runner(store, model, master=master, events=ProgressEvents(progress))
+        events = ProgressEvents(progress, per_step=3 if verify else 2)
+        runner = Runner(
+            store,
+            model,
+            master=master,
+            events=events,
+            checker=checker,
+            repair_rounds=config.repair_rounds,
+        )
         return runner.execute(run_id)
 
 
@@ -60,10 +84,12 @@ def report(outcome: Outcome, *, as_json: bool) -> None:
                 "status": outcome.run.status,
                 "revision": outcome.revision.number,
                 "title": task.title,
-                "flags": [flag for step in task.steps for flag in step.flags],
+                "steps": [verdict_fields(n, step) for n, step in enumerate(task.steps, 1)],
             }
         )
         return
+    for number, step in enumerate(task.steps, 1):
+        err.print(verdict_line(number, step.verdict), highlight=False, markup=False)
     err.print(
         f"[green]done:[/] task {outcome.revision.task_id} '{task.title}' "
         f"({len(task.steps)} steps, revision {outcome.revision.number}, run {outcome.run.id}). "
@@ -83,6 +109,7 @@ def new(
     steps: Annotated[int, typer.Option(help="Number of steps (1-12)")] = 3,
     lang: Annotated[str, typer.Option(help="Language of the task: en, ru")] = "en",
     model: ModelOption = None,
+    verify: VerifyFlag = True,
     as_json: JsonFlag = False,
 ) -> None:
     """Generate a new task from an idea."""
@@ -103,7 +130,7 @@ def new(
             run = store.create_run(brief, model=spec)
             err.print(f"run {run.id} started on {spec}", highlight=False)
             try:
-                report(execute(store, llm, run.id, config=config), as_json=as_json)
+                report(execute(store, llm, run.id, config=config, verify=verify), as_json=as_json)
             finally:
                 llm.close()
 
@@ -112,6 +139,7 @@ def new(
 def resume(
     run_id: Annotated[int, typer.Argument(help="The run to continue.")],
     model: ModelOption = None,
+    verify: VerifyFlag = True,
     as_json: JsonFlag = False,
 ) -> None:
     """Continue a failed or killed run from its last checkpoint."""
@@ -121,7 +149,7 @@ def resume(
             run = store.run(run_id)
             llm = model_from_string(model or run.model, config)
             try:
-                report(execute(store, llm, run.id, config=config), as_json=as_json)
+                report(execute(store, llm, run.id, config=config, verify=verify), as_json=as_json)
             finally:
                 llm.close()
 

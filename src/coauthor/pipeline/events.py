@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from coauthor.schemas import Verdict
+
 
 class Events:
     """No-op defaults, so a caller overrides only what it shows."""
@@ -14,3 +16,6 @@ class Events:
 
     def note(self, message: str) -> None:
         """Something the author should see (a flagged part, a resume)."""
+
+    def verdict(self, step: int, verdict: Verdict) -> None:
+        """The checking system judged a step (after any repair rounds)."""

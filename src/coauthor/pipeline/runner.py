@@ -18,9 +18,11 @@ from coauthor.pipeline.context import Context
 from coauthor.pipeline.events import Events
 from coauthor.pipeline.lessons import lessons
 from coauthor.pipeline.plan import plan
+from coauthor.pipeline.repair import repair
 from coauthor.pipeline.step import step
 from coauthor.pipeline.summary import summary
-from coauthor.schemas import Lesson, Plan, Step, Task, TaskBrief
+from coauthor.pipeline.verify import Checker
+from coauthor.schemas import Lesson, Plan, Step, Task, TaskBrief, Verdict
 from coauthor.store import RevisionInfo, RunInfo, Store
 
 
@@ -45,11 +47,22 @@ class Outcome:
 class Runner:
     """Runs and resumes generation runs against one store and one model."""
 
-    def __init__(self, store: Store, model: Model, *, master: str, events: Events | None = None):
+    def __init__(
+        self,
+        store: Store,
+        model: Model,
+        *,
+        master: str,
+        events: Events | None = None,
+        checker: Checker | None = None,
+        repair_rounds: int = 2,
+    ):
         self.store = store
         self.model = model
         self.master = master
         self.events = events or Events()
+        self.checker = checker
+        self.repair_rounds = repair_rounds
 
     def start(self, brief: TaskBrief) -> RunInfo:
         """Save a new run for ``brief``; nothing is generated yet."""
@@ -96,14 +109,32 @@ class Runner:
         for number in range(1, len(the_plan.steps) + 1):
             write = partial(_step, ctx, brief, the_plan, number, rolling)
             made = stage.run(f"step:{number}", done, self.events, total, write, step=number)
-            steps.append(Step.model_validate(made))
-            for flag in steps[-1].flags:
+            for flag in Step.model_validate(made).flags:
                 self.events.note(f"step {number}: {flag}")
+            if self.checker is not None:
+                check = partial(self._verified, ctx, made, number)
+                made = stage.run(f"verify:{number}", done, self.events, total, check, step=number)
+                self.events.verdict(number, Verdict.model_validate(made["verdict"]))
+            steps.append(Step.model_validate(made))
             condense = partial(_summary, ctx, rolling, steps[-1], number)
             rolling = stage.run(
                 f"summary:{number}", done, self.events, total, condense, step=number
             )["text"]
         return Task(brief=brief, plan=the_plan, steps=steps, summary=rolling)
+
+    def _verified(self, ctx: Context, made: dict[str, Any], number: int) -> dict[str, Any]:
+        """The step after verification and up to ``repair_rounds`` repairs, with its verdict."""
+        assert self.checker is not None
+        step = Step.model_validate(made)
+        verdict = self.checker.verdict(step)
+        repairs: list[str] = []
+        while not verdict.verified and len(repairs) < self.repair_rounds:
+            step, change = repair(ctx, step, verdict, number=number)
+            repairs.append(f"round {len(repairs) + 1}: {change}")
+            self.events.note(f"step {number}: {repairs[-1]}")
+            verdict = self.checker.verdict(step)
+        verdict = verdict.model_copy(update={"repair_rounds": len(repairs), "repairs": repairs})
+        return step.model_copy(update={"verdict": verdict}).model_dump(mode="json")
 
 
 class _Stage:

@@ -18,6 +18,7 @@ from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.events import Events
 from coauthor.pipeline.runner import RunCancelledError, RunFailedError, Runner
 from coauthor.prompts import master_document
+from coauthor.schemas import Verdict
 from coauthor.settings import Settings
 from coauthor.store import Store
 
@@ -79,6 +80,12 @@ class StoreEvents(Events):
         self._written = now
         if not force:
             self._check_cancel()
+
+    def verdict(self, step: int, verdict: Verdict) -> None:
+        verdicts = dict(self.state.get("verdicts", {}))
+        verdicts[str(step)] = verdict.model_dump(mode="json", exclude={"output"})
+        self.state["verdicts"] = verdicts
+        self.flush(force=True)
 
     def _check_cancel(self) -> None:
         if self.store.cancel_requested(self.run_id):

@@ -1,0 +1,101 @@
+"""``coauthor verify``: run the checking system on a stored task."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from coauthor.cli.app import JsonFlag, ModelOption, app, emit, err, errors, settings
+from coauthor.llm.registry import model_from_string
+from coauthor.pipeline.context import Context
+from coauthor.pipeline.recheck import recheck
+from coauthor.pipeline.verify import Checker
+from coauthor.prompts import master_document
+from coauthor.schemas import Step, Verdict
+from coauthor.store import RevisionInfo, Store
+
+
+def verdict_fields(number: int, step: Step) -> dict[str, Any]:
+    """A step's verdict as the JSON commands print it (``None`` fields: not verified yet)."""
+    verdict = step.verdict
+    fields: dict[str, Any] = {"number": number, "title": step.title, "flags": step.flags}
+    if verdict is None:
+        return {**fields, "verified": None}
+    return {**fields, **verdict.model_dump(mode="json"), "failing_tests": verdict.failing_tests}
+
+
+def verdict_line(number: int, verdict: Verdict | None) -> str:
+    if verdict is None:
+        return f"step {number}: not verified yet"
+    coverage = "n/a" if verdict.coverage is None else f"{verdict.coverage:.0f}%"
+    head = "verified" if verdict.verified else "NOT verified"
+    line = (
+        f"step {number}: {head} — {verdict.tests} tests, coverage {coverage}, "
+        f"isolation {verdict.isolation}, {verdict.duration_s:.1f} s"
+    )
+    details = verdict.problems + verdict.warnings
+    return line + "".join(f"\n    - {detail}" for detail in details)
+
+
+@app.command()
+def verify(
+    task_id: Annotated[int, typer.Argument(help="Task id.")],
+    step: Annotated[int | None, typer.Option(help="Only this step (1-based).")] = None,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Send failing steps to the model for repair rounds.")
+    ] = False,
+    model: ModelOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Verify a task's steps in the sandbox: the solution passes, the starter fails."""
+    with errors():
+        config = settings()
+        with Store(config.database_url) as store:
+            checker = Checker.from_settings(config)
+            steps = None if step is None else [step]
+            if not repair:
+                saved = recheck(store, task_id, checker=checker, steps=steps)
+            else:
+                llm = model_from_string(model or config.model, config)
+                head = store.revision(task_id)
+                master = master_document(config.master_document)
+                ctx = Context(llm, master, head.task.brief.language)
+                try:
+                    saved = recheck(
+                        store,
+                        task_id,
+                        checker=checker,
+                        steps=steps,
+                        ctx=ctx,
+                        rounds=config.repair_rounds,
+                    )
+                finally:
+                    llm.close()
+        print_verdicts(saved, steps=steps, as_json=as_json)
+        if not all_verified(saved, steps):
+            raise typer.Exit(1)
+
+
+def all_verified(saved: RevisionInfo, steps: list[int] | None) -> bool:
+    numbers = steps or range(1, len(saved.task.steps) + 1)
+    return all((v := saved.task.steps[n - 1].verdict) and v.verified for n in numbers)
+
+
+def print_verdicts(saved: RevisionInfo, *, steps: list[int] | None, as_json: bool) -> None:
+    numbers = steps or list(range(1, len(saved.task.steps) + 1))
+    chosen = [(n, saved.task.steps[n - 1]) for n in numbers]
+    if as_json:
+        emit(
+            {
+                "task_id": saved.task_id,
+                "run_id": None,
+                "status": "verified" if all_verified(saved, steps) else "failed",
+                "revision": saved.number,
+                "steps": [verdict_fields(n, s) for n, s in chosen],
+            }
+        )
+        return
+    for number, item in chosen:
+        typer.echo(verdict_line(number, item.verdict))
+    err.print(f"saved as revision {saved.number} of task {saved.task_id}", highlight=False)
