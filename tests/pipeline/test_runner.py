@@ -111,3 +111,25 @@ def test_resume_after_a_crash_at_any_call_redoes_at_most_the_stage_in_flight(
     assert outcome.run.status == "done"
     assert outcome.revision.task == reference.revision.task
     assert runner(store, []).execute(run.id).revision.number == 1  # done runs stay done
+
+
+def test_an_authors_plan_and_lessons_are_used_as_given(store: Store) -> None:
+    from coauthor.pipeline.runner import start_run
+    from coauthor.testing import plan_reply
+
+    brief = make_brief("idea", steps=3).model_copy(update={"lessons": [Lesson(title="Mine")]})
+    edited = plan_reply(2).model_copy(update={"title": "Edited by the author"})
+    run = start_run(store, brief, model="scripted", plan=edited)
+    assert store.run(run.id).brief.steps == 2
+    replies = run_replies(2, lessons=False)[1:]  # no lessons and no plan call
+    outcome = runner(store, replies).execute(run.id)
+    assert outcome.revision.task.plan.title == "Edited by the author"
+
+
+def test_the_master_document_edited_in_the_studio_is_in_force(store: Store) -> None:
+    from coauthor.pipeline.context import MASTER, master_text
+    from coauthor.settings import Settings
+
+    assert "Definition of done" in master_text(store, Settings())
+    store.save_document(MASTER, "# Our rules\n- short tasks\n")
+    assert master_text(store, Settings()).startswith("# Our rules")

@@ -8,10 +8,9 @@ import typer
 
 from coauthor.cli.app import JsonFlag, ModelOption, app, emit, err, errors, settings
 from coauthor.llm.registry import model_from_string
-from coauthor.pipeline.context import Context
+from coauthor.pipeline.context import Context, master_text
 from coauthor.pipeline.recheck import recheck
 from coauthor.pipeline.verify import Checker
-from coauthor.prompts import master_document
 from coauthor.schemas import Step, Verdict
 from coauthor.store import RevisionInfo, Store
 
@@ -59,7 +58,7 @@ def verify(
             else:
                 llm = model_from_string(model or config.model, config)
                 head = store.revision(task_id)
-                master = master_document(config.master_document)
+                master = master_text(store, config)
                 ctx = Context(llm, master, head.task.brief.language)
                 try:
                     saved = recheck(

@@ -15,6 +15,7 @@ from coauthor.export.base import render
 from coauthor.llm.base import Model
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.brief import make_brief
+from coauthor.pipeline.context import master_text
 from coauthor.pipeline.events import Events
 from coauthor.pipeline.runner import Outcome, Runner
 from coauthor.pipeline.verify import Checker
@@ -58,7 +59,7 @@ class ProgressEvents(Events):
 def execute(
     store: Store, model: Model, run_id: int, *, config: Settings, verify: bool = True
 ) -> Outcome:
-    master = master_document(config.master_document)
+    master = master_text(store, config)
     checker = Checker.from_settings(config) if verify else None
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=False) as progress:

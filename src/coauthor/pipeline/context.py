@@ -6,8 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from coauthor.llm.base import Message, Model
-from coauthor.prompts import render
+from coauthor.prompts import master_document, render
 from coauthor.schemas import Language
+from coauthor.settings import Settings
+from coauthor.store import Store
+
+MASTER = "master"
 
 LANGUAGE_NAMES = {Language.en: "English", Language.ru: "Russian"}
 
@@ -25,3 +29,10 @@ class Context:
             {"role": "system", "content": system},
             {"role": "user", "content": render(template, **values)},
         ]
+
+
+def master_text(store: Store, settings: Settings) -> str:
+    """The master document in force: the latest version edited in the studio, else the
+    file named by ``COAUTHOR_MASTER_DOCUMENT``, else the shipped default."""
+    edited = store.document(MASTER)
+    return edited.text if edited is not None else master_document(settings.master_document)

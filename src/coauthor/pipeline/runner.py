@@ -44,6 +44,20 @@ class Outcome:
     revision: RevisionInfo
 
 
+def start_run(store: Store, brief: TaskBrief, *, model: str, plan: Plan | None = None) -> RunInfo:
+    """Save a new run; an author's edited plan (and the brief's lessons) are used as given.
+
+    The plan is saved as the run's ``plan`` checkpoint, so the runner does not
+    generate another one.
+    """
+    if plan is not None and len(plan.steps) != brief.steps:
+        brief = brief.model_copy(update={"steps": len(plan.steps)})
+    run = store.create_run(brief, model=model)
+    if plan is not None:
+        store.save_checkpoint(run.id, "plan", plan.model_dump(mode="json"))
+    return run
+
+
 class Runner:
     """Runs and resumes generation runs against one store and one model."""
 

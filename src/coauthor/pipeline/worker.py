@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from coauthor.llm.registry import model_from_string
+from coauthor.pipeline.context import master_text
 from coauthor.pipeline.events import Events
 from coauthor.pipeline.runner import RunCancelledError, RunFailedError, Runner
-from coauthor.prompts import master_document
 from coauthor.schemas import Verdict
 from coauthor.settings import Settings
 from coauthor.store import Store
@@ -101,9 +101,7 @@ def work(settings: Settings, run_id: int) -> int:
         events = StoreEvents(store, run_id, usage=model.usage)
         model.on_text = events.text
         try:
-            runner = Runner(
-                store, model, master=master_document(settings.master_document), events=events
-            )
+            runner = Runner(store, model, master=master_text(store, settings), events=events)
             runner.execute(run_id)
         except RunCancelledError:
             return 0
