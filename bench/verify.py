@@ -1,0 +1,127 @@
+"""What the sandbox costs: verifying one typical step in the sandbox beside plain pytest
+on the same files, in one run; and the time of the whole hostile-code suite.
+
+    .venv/bin/python bench/verify.py [--repeat 5] [--no-hostile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from coauthor.pipeline.verify import verify_step
+from coauthor.sandbox import Limits, RlimitSandbox, Sandbox, run_pytest, sandbox_for
+from coauthor.sandbox.pytest_runner import PYTEST_ARGS
+from coauthor.schemas import Step
+from coauthor.testing import SOLUTION, TESTS
+
+ROOT = Path(__file__).resolve().parents[1]
+STEP = Step(
+    title="Uplift",
+    story="",
+    theory="",
+    starter="def mean_uplift(control, treatment):\n    ...\n",
+    solution=SOLUTION,
+    tests=TESTS,
+)
+
+
+def plain_pytest(solution: str) -> None:
+    """The same tests with no isolation: a subprocess in a temporary folder, with the
+    pytest flags the sandbox uses (no plugin autoload, no conftest), so only the
+    isolation differs."""
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "solution.py").write_text(solution)
+        Path(folder, "test_step.py").write_text(TESTS)
+        subprocess.run(
+            [sys.executable, "-m", "pytest", *PYTEST_ARGS, "-c", "/dev/null", "test_step.py"],
+            cwd=folder,
+            capture_output=True,
+            check=False,
+            env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+        )
+
+
+def timed(work: Callable[[], object], repeat: int) -> list[float]:
+    work()  # warm the file cache and imports
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def hostile_suite() -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(ROOT / "tests" / "sandbox" / "test_hostile.py"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return time.perf_counter() - started, done.stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-hostile", action="store_true")
+    args = parser.parse_args()
+    limits = Limits()
+    sandboxes: list[Sandbox] = [sandbox_for(), RlimitSandbox()]
+    rows: list[tuple[str, list[float]]] = [
+        (
+            "plain pytest, one run (no isolation)",
+            timed(lambda: plain_pytest(SOLUTION), args.repeat),
+        ),
+    ]
+    files = {"solution.py": SOLUTION, "test_step.py": TESTS}
+    for box in sandboxes:
+        rows.append(
+            (
+                f"{box.isolation}: one pytest run",
+                timed(lambda b=box: run_pytest(b, files, limits=limits), args.repeat),
+            )
+        )
+        rows.append(
+            (
+                f"{box.isolation}: verify_step (solution + coverage, starter)",
+                timed(lambda b=box: verify_step(STEP, sandbox=b, limits=limits), args.repeat),
+            )
+        )
+    base = statistics.median(rows[0][1])
+    table = Table(title=f"Verifying one step (median of {args.repeat})")
+    for column in ("what", "median s", "min s", "vs plain pytest"):
+        table.add_column(column, justify="right" if column != "what" else "left")
+    for name, times in rows:
+        median = statistics.median(times)
+        table.add_row(name, f"{median:.2f}", f"{min(times):.2f}", f"{median / base:.2f}x")
+    console = Console()
+    console.print(table)
+    if not args.no_hostile:
+        seconds, summary = hostile_suite()
+        console.print(f"hostile-code suite: {seconds:.1f} s ({summary})")
+
+
+if __name__ == "__main__":
+    main()
