@@ -14,14 +14,22 @@ import pytest
 
 from coauthor.store import Store
 
-pytestmark = [pytest.mark.real_model, pytest.mark.slow]
+# The embedded model takes about 2-5 minutes for this on 2 free cores; much longer
+# when the machine is busy, hence the generous per-test timeout.
+pytestmark = [pytest.mark.real_model, pytest.mark.slow, pytest.mark.timeout(2400)]
 
 COAUTHOR = [sys.executable, "-m", "coauthor"]
 
 
 def environment(url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COAUTHOR_")}
-    return {**env, "COAUTHOR_DATABASE_URL": url, "COAUTHOR_MODEL": "local"}
+    # one repair round exercises the real repair path; more only add minutes
+    return {
+        **env,
+        "COAUTHOR_DATABASE_URL": url,
+        "COAUTHOR_MODEL": "local",
+        "COAUTHOR_REPAIR_ROUNDS": "1",
+    }
 
 
 def wait_for_checkpoint(store: Store, stage: str, process: subprocess.Popen[bytes]) -> int:
@@ -84,6 +92,10 @@ def test_new_killed_mid_run_resumes_and_exports_every_part(tmp_path: Path) -> No
         for part in ("title", "story", "theory", "starter", "solution", "tests"):
             assert step[part].strip(), f"{part} is empty"
         assert step["requirements"]
+        verdict = step["verdict"]  # verified or not, the checks ran and say why
+        assert verdict is not None and verdict["isolation"] in ("bubblewrap", "rlimits-only")
+        assert verdict["verified"] or verdict["problems"]
+        assert verdict["repair_rounds"] <= 1
 
     out = tmp_path / "export"
     exported = subprocess.run(

@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     seed: int = 42
     n_ctx: int = Field(default=8192, ge=2048)
     local_text_tokens: int = Field(
-        default=600, ge=64, description="Cap on a plain-text (code) reply of the embedded model"
+        default=450, ge=64, description="Cap on a plain-text (code) reply of the embedded model"
     )
     request_timeout: float = Field(default=300.0, gt=0)
     max_retries: int = Field(default=3, ge=0, le=10)
