@@ -19,6 +19,7 @@ ALLOWED = {
     "export": {"schemas"},
     "sandbox": {"schemas"},
     "pipeline": {"schemas", "settings", "prompts", "llm", "store", "export", "sandbox"},
+    "copilot": {"schemas", "settings", "prompts", "llm", "store", "export", "sandbox", "pipeline"},
     "testing": {"schemas", "llm"},
 }
 UI_ONLY = {"streamlit", "typer"}

@@ -1,0 +1,45 @@
+"""The copilot: one chat that routes an author's message to the module that does it.
+
+A page or a command builds a ``Session`` and calls ``handle(session, message)``;
+the ``Reply`` says what was done, which revision it made and what to open next.
+"""
+
+from coauthor.copilot.chat import MODULES, decide, handle
+from coauthor.copilot.classifier import (
+    Example,
+    IntentClassifier,
+    cross_validated,
+    default_classifier,
+    shipped_examples,
+)
+from coauthor.copilot.editing import put_into_theory
+from coauthor.copilot.intents import EXPORT_FORMATS, DecidedBy, Decision, Intent, Slots
+from coauthor.copilot.new_task import proposal
+from coauthor.copilot.router import Router
+from coauthor.copilot.session import CopilotError, Reply, Request, Session, Verifier
+from coauthor.copilot.slots import extract
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "MODULES",
+    "CopilotError",
+    "DecidedBy",
+    "Decision",
+    "Example",
+    "Intent",
+    "IntentClassifier",
+    "Reply",
+    "Request",
+    "Router",
+    "Session",
+    "Slots",
+    "Verifier",
+    "cross_validated",
+    "decide",
+    "default_classifier",
+    "extract",
+    "handle",
+    "proposal",
+    "put_into_theory",
+    "shipped_examples",
+]

@@ -1,0 +1,86 @@
+"""The ``edit_step`` and ``add_tests`` intents, and putting an explanation into a step's theory.
+
+Each change is a new revision (source ``copilot``, the author's message as its
+note), re-verified through the session's checking seam.
+"""
+
+from __future__ import annotations
+
+from coauthor.copilot.checking import open_task, rechecked, save, step_number, task_link
+from coauthor.copilot.intents import Intent, Slots
+from coauthor.copilot.phrases import part_name, say
+from coauthor.copilot.session import Reply, Request, Session
+from coauthor.pipeline.context import Context
+from coauthor.pipeline.edit import Part, add_tests, regenerate, replace_step
+from coauthor.schemas import Language, Step
+
+
+def edit_step(session: Session, request: Request) -> Reply:
+    """Rewrite one part of one step as the message asks; the author's words are the instruction."""
+    lang = request.language
+    head = open_task(session, lang)
+    number = step_number(request, head.task)
+    if request.slots.part is None:
+        return Reply(
+            say("which_part", lang, step=number),
+            Intent.edit_step,
+            data={"step": number, "choices": [part.value for part in Part]},
+        )
+    part = Part(request.slots.part)
+    ctx = Context(session.llm(), session.master, head.task.brief.language)
+    step = regenerate(ctx, head.task, number, part, instruction=request.text)
+    task, status = rechecked(session, replace_step(head.task, number, step), number, lang)
+    saved = save(session, head, task, note=request.text, lang=lang)
+    text = say(
+        "edited",
+        lang,
+        step=number,
+        part=part_name(part.value, lang),
+        revision=saved.number,
+        status=status,
+    )
+    data = {"step": number, "part": part.value, "verified": _verified(task.steps[number - 1])}
+    return Reply(
+        text, Intent.edit_step, revision=saved.number, links=(task_link(saved),), data=data
+    )
+
+
+def strengthen_tests(session: Session, request: Request) -> Reply:
+    """Extend a step's tests as asked; the verdict says whether the starter still fails
+    and the solution still passes."""
+    lang = request.language
+    head = open_task(session, lang)
+    number = step_number(request, head.task)
+    ctx = Context(session.llm(), session.master, head.task.brief.language)
+    step = add_tests(ctx, head.task, number, instruction=request.text)
+    task, status = rechecked(session, replace_step(head.task, number, step), number, lang)
+    saved = save(session, head, task, note=request.text, lang=lang)
+    text = say("tests_added", lang, step=number, revision=saved.number, status=status)
+    data = {"step": number, "verified": _verified(task.steps[number - 1])}
+    return Reply(
+        text, Intent.add_tests, revision=saved.number, links=(task_link(saved),), data=data
+    )
+
+
+def put_into_theory(session: Session, number: int, text: str, *, lang: Language) -> Reply:
+    """Append an explanation to step ``number``'s theory (what ``explain`` offers).
+
+    The code is untouched, so the step keeps its verdict.
+    """
+    head = open_task(session, lang)
+    number = step_number(Request(text, Slots(step=number), lang), head.task)
+    current = head.task.steps[number - 1]
+    theory = f"{current.theory.rstrip()}\n\n{text.strip()}".strip()
+    task = replace_step(head.task, number, current.model_copy(update={"theory": theory}))
+    saved = save(session, head, task, note=f"explanation added to step {number}", lang=lang)
+    return Reply(
+        say("theory_added", lang, step=number, revision=saved.number),
+        Intent.explain,
+        revision=saved.number,
+        links=(task_link(saved),),
+    )
+
+
+def _verified(step: Step) -> bool | None:
+    """None: not checked (no checking system here)."""
+    return None if step.verdict is None else step.verdict.verified

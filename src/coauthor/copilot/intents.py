@@ -1,0 +1,73 @@
+"""What the router decides: an intent, the slots it found, and how sure it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from coauthor.schemas import Language
+
+
+class Intent(StrEnum):
+    new_task = "new_task"
+    edit_step = "edit_step"
+    add_tests = "add_tests"
+    verify = "verify"
+    ask_guidelines = "ask_guidelines"
+    ask_library = "ask_library"
+    explain = "explain"
+    review = "review"
+    export = "export"
+    other = "other"
+
+
+class DecidedBy(StrEnum):
+    classifier = "classifier"
+    model = "model"
+    author = "author"  # the author picked the intent (a button, an answer to a question)
+    nobody = "nobody"  # both were unsure: the copilot asked a clarifying question
+
+
+EXPORT_FORMATS = ("markdown", "otter", "nbgrader", "notion", "json")
+
+# The slots each intent uses; the others are ignored when it runs and when it is scored.
+INTENT_SLOTS: dict[Intent, tuple[str, ...]] = {
+    Intent.edit_step: ("step", "part"),
+    Intent.add_tests: ("step",),
+    Intent.verify: ("step",),
+    Intent.export: ("format",),
+}
+
+
+@dataclass(frozen=True)
+class Slots:
+    """Values the message names. ``last_step`` is "the last step" before a task resolves it."""
+
+    step: int | None = None
+    part: str | None = None
+    format: str | None = None
+    last_step: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        values = {"step": self.step, "part": self.part, "format": self.format}
+        return {key: value for key, value in values.items() if value is not None}
+
+    def for_intent(self, intent: Intent) -> dict[str, object]:
+        wanted = INTENT_SLOTS.get(intent, ())
+        return {key: value for key, value in self.as_dict().items() if key in wanted}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where a message goes. ``sure`` False means: ask the author instead of acting."""
+
+    intent: Intent
+    confidence: float
+    decided_by: DecidedBy
+    slots: Slots
+    language: Language = Language.en
+    candidates: list[tuple[Intent, float]] = field(default_factory=list)
+
+    @property
+    def sure(self) -> bool:
+        return self.decided_by is not DecidedBy.nobody

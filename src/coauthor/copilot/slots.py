@@ -1,0 +1,169 @@
+"""Rule-based slots (step, part, export format) and the message's language, en and ru.
+
+Rules, not a trained model: they need no data, are exact on what they know, and
+are the same on every path (classifier or model).
+"""
+
+from __future__ import annotations
+
+import re
+
+from coauthor.copilot.intents import Slots
+from coauthor.schemas import Language
+
+_EN_ORDINALS = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+]
+_EN_NUMBERS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+]
+# Russian ordinal stems; any ending follows ("второй", "втором", "второго", ...).
+_RU_ORDINALS = [
+    "перв",
+    "втор",
+    "трет",
+    "четверт",
+    "пят",
+    "шест",
+    "седьм",
+    "восьм",
+    "девят",
+    "десят",
+    "одиннадцат",
+    "двенадцат",
+]
+_RU_NUMBERS = [
+    "один",
+    "два",
+    "три",
+    "четыре",
+    "пять",
+    "шесть",
+    "семь",
+    "восемь",
+    "девять",
+    "десять",
+    "одиннадцать",
+    "двенадцать",
+]
+
+_STEP_WORD = r"(?:steps?\b|шаг[а-я]*)"
+_RU_ENDINGS = "ь?(?:ый|ой|ий|ая|ое|ее|ые|ого|его|ому|ему|ым|им|ом|ем|ую|ей|ых|их|ья|ье|ьи|ью)"
+_ORDINAL_WORD = "|".join([*_EN_ORDINALS, *(f"{stem}{_RU_ENDINGS}" for stem in _RU_ORDINALS)])
+_NUMBER_WORD = "|".join([*_EN_NUMBERS, *_RU_NUMBERS])
+
+# "step 2", "шаг №2", "шаге 3", "step two"
+_AFTER = re.compile(rf"{_STEP_WORD}\s*(?:№|#|no\.?|number)?\s*(\d{{1,2}}|{_NUMBER_WORD})\b")
+# "2nd step", "2-й шаг", "на 2 шаге": a number before the word counts only as an ordinal,
+# so "a 4-step quest" and "из 5 шагов" stay a count of steps
+_BEFORE_DIGIT = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th|-?(?:й|ой|ий|ый|го|ого|м|ом|ем|му|ому))?\s+(?:step\b|шаг(?:е|у|ом)?\b)"
+)
+_BEFORE_ORDINAL_DIGIT = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th|-(?:й|ой|ий|ый|го|ого|м|ом|ем|му|ому))\s*(?:steps?\b|шаг)"
+)
+# "second step", "во втором шаге", "третьего шага", "step three's"
+_BEFORE_WORD = re.compile(rf"\b({_ORDINAL_WORD})\b(?:'s)?\s+(?:\w+\s+)?(?:steps?\b|шаг)")
+_LAST = re.compile(r"\b(?:last|final)\s+step\b|последн[а-я]*\s+шаг")
+
+_PARTS = {
+    "story": r"\bstor(?:y|ies)\b|\blegends?\b|\bnarrative\b|\bplot\b|легенд|истори|сюжет",
+    "theory": r"\btheor|теори|\blinks?\b|ссылк",
+    "requirements": r"\brequirement|\bspecs?\b|\bspecification|требовани",
+    "starter": r"\bstarter|\btemplate|\bskeleton|\bstubs?\b|стартер|стартов|шаблон|заготовк",
+    "solution": r"\bsolution|\breference\b|\bsolve\b|эталон|решени|\bреши(?:ть|те)?\b",
+    "tests": r"\btest|тест",
+}
+_PART_PATTERNS = {part: re.compile(pattern) for part, pattern in _PARTS.items()}
+
+_FORMATS = {
+    "nbgrader": r"\bnb[\s-]?grader|нбгрейдер",
+    "otter": r"\botter|оттер|\bотер",
+    "notion": r"\bnotion\b|ноушн|ноушен|ноушне",
+    "json": r"\bjson\b|джейсон",
+    "markdown": r"\bmarkdown\b|\bmd\b|маркдаун",
+}
+_FORMAT_PATTERNS = {name: re.compile(pattern) for name, pattern in _FORMATS.items()}
+_NOTEBOOK = re.compile(r"\bnotebook|\bjupyter|\bipynb|ноутбук|юпитер")
+
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+_LATIN = re.compile(r"[a-z]", re.IGNORECASE)
+
+
+def normalized(text: str) -> str:
+    """Lowercase with "ё" as "е": how both the rules and the classifier read a message."""
+    return text.lower().replace("ё", "е")
+
+
+def language(text: str) -> Language:
+    """Russian when Cyrillic letters are a fair share of the message (code words are Latin)."""
+    cyrillic, latin = len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))
+    return Language.ru if cyrillic >= 2 and cyrillic * 2 >= latin else Language.en
+
+
+def extract(text: str, *, steps: int | None = None) -> Slots:
+    """Slots named in ``text``; with ``steps`` (the open task's length) "last step" resolves."""
+    norm = normalized(text)
+    number = _step_number(norm)
+    last = number is None and _LAST.search(norm) is not None
+    if last and steps:
+        number = steps
+    return Slots(step=number, part=_part(norm), format=_format(norm), last_step=last)
+
+
+def _step_number(norm: str) -> int | None:
+    found: list[tuple[int, int]] = []
+    for pattern in (_AFTER, _BEFORE_DIGIT, _BEFORE_ORDINAL_DIGIT, _BEFORE_WORD):
+        for match in pattern.finditer(norm):
+            value = _number_value(match.group(1))
+            if value is not None:
+                found.append((match.start(), value))
+    return min(found)[1] if found else None
+
+
+def _number_value(word: str) -> int | None:
+    if word.isdigit():
+        value = int(word)
+        return value if value >= 1 else None
+    for table in (_EN_ORDINALS, _EN_NUMBERS, _RU_NUMBERS):
+        if word in table:
+            return table.index(word) + 1
+    for index, stem in enumerate(_RU_ORDINALS):
+        if word.startswith(stem):
+            return index + 1
+    return None
+
+
+def _part(norm: str) -> str | None:
+    """The part named first: "требования к решению" is about the requirements."""
+    hits = [(m.start(), part) for part, p in _PART_PATTERNS.items() if (m := p.search(norm))]
+    return min(hits)[1] if hits else None
+
+
+def _format(norm: str) -> str | None:
+    hits = [(m.start(), name) for name, p in _FORMAT_PATTERNS.items() if (m := p.search(norm))]
+    if hits:
+        return min(hits)[1]
+    return "otter" if _NOTEBOOK.search(norm) else None

@@ -1,0 +1,52 @@
+"""Shared test data for the copilot tests: a two-step task and fake checking systems."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from coauthor.copilot import Session
+from coauthor.pipeline.edit import replace_step
+from coauthor.schemas import Language, Lesson, Link, Step, Task, TaskBrief, Verdict
+from coauthor.testing import SOLUTION, TESTS, plan_reply
+
+
+def a_step(number: int) -> Step:
+    return Step(
+        title=f"Step {number}",
+        goal=f"Implement part {number}",
+        lessons=["Estimate an effect"],
+        story=f"Story of step {number}: the shop runs an experiment.",
+        theory="Uplift is the difference of the means.",
+        links=[Link(title="A/B testing", url="https://en.wikipedia.org/wiki/A/B_testing")],
+        requirements=["mean_uplift(control, treatment) returns a float"],
+        starter="def mean_uplift(control, treatment):\n    ...\n",
+        solution=SOLUTION,
+        tests=TESTS,
+    )
+
+
+def a_task(steps: int = 2, *, language: Language = Language.en, domain: str = "e-commerce") -> Task:
+    brief = TaskBrief(
+        idea="Sample size for an A/B test",
+        domain=domain,
+        language=language,
+        steps=steps,
+        lessons=[Lesson(title="Estimate an effect")],
+    )
+    return Task(brief=brief, plan=plan_reply(steps), steps=[a_step(n) for n in range(1, steps + 1)])
+
+
+def passing(task: Task, number: int) -> Task:
+    """A fake checking system: every step it sees is verified with its three tests."""
+    verdict = Verdict(verified=True, tests=3, coverage=100.0)
+    step = task.steps[number - 1].model_copy(update={"verdict": verdict})
+    return replace_step(task, number, step)
+
+
+def failing(task: Task, number: int) -> Task:
+    verdict = Verdict(verified=False, tests=3, problems=["the starter passes test_positive"])
+    step = task.steps[number - 1].model_copy(update={"verdict": verdict})
+    return replace_step(task, number, step)
+
+
+SessionFactory = Callable[..., Session]
