@@ -1,6 +1,6 @@
 """The ``coauthor`` command line: a thin shell over the core, like the studio."""
 
-from coauthor.cli import chat, checks, tasks
+from coauthor.cli import chat, checks, io, tasks
 from coauthor.cli.app import app
 
 
@@ -8,4 +8,4 @@ def main() -> None:
     app()
 
 
-__all__ = ["app", "chat", "checks", "main", "tasks"]
+__all__ = ["app", "chat", "checks", "io", "main", "tasks"]

@@ -8,10 +8,19 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from coauthor.cli.app import JsonFlag, ModelOption, app, emit, err, errors, settings
+from coauthor.cli.app import (
+    InputError,
+    JsonFlag,
+    ModelOption,
+    app,
+    emit,
+    err,
+    errors,
+    settings,
+)
 from coauthor.cli.checks import verdict_fields, verdict_line
 from coauthor.export import exporter
-from coauthor.export.base import render
+from coauthor.export.base import ExportOptions, Publisher, render
 from coauthor.llm.base import Model
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.brief import make_brief
@@ -239,13 +248,35 @@ def show(
 @app.command()
 def export(
     task_id: Annotated[int, typer.Argument(help="Task id.")],
-    out: Annotated[Path, typer.Option(help="Destination folder.")],
-    fmt: Annotated[str, typer.Option("--format", help="Export format.")] = "markdown",
+    out: Annotated[
+        Path | None, typer.Option(help="Destination folder (not needed for notion).")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="markdown, otter, nbgrader, json or notion.")
+    ] = "markdown",
     revision: Annotated[int | None, typer.Option(help="Revision; default latest.")] = None,
+    notion_parent: Annotated[
+        str | None,
+        typer.Option(envvar="COAUTHOR_NOTION_PARENT", help="Notion page to put task pages under."),
+    ] = None,
+    notion_url: Annotated[
+        str | None, typer.Option(envvar="COAUTHOR_NOTION_URL", hidden=True)
+    ] = None,
 ) -> None:
-    """Export a task (formats: see --format)."""
+    """Export a task; notion publishes a page (token from NOTION_TOKEN) and prints its URL."""
     with errors(), Store(settings().database_url) as store:
-        target = exporter(fmt)
+        options = ExportOptions(
+            notion_parent=notion_parent,
+            notion_url=notion_url,
+            known_page=store.external_page,
+            remember_page=store.remember_external_page,
+        )
+        target = exporter(fmt, options)
+        if out is None and not isinstance(target, Publisher):
+            raise InputError(f"the {fmt} format writes files: pass --out FOLDER")
         rev = store.revision(task_id, revision)
-        path = target.export(rev.task, out, task_id=task_id, revision=rev.number)
-        typer.echo(str(path))
+        if isinstance(target, Publisher):
+            published = target.publish(rev.task, task_id=task_id, revision=rev.number)
+            typer.echo(published.url or published.page_id)
+        elif out is not None:
+            typer.echo(str(target.export(rev.task, out, task_id=task_id, revision=rev.number)))

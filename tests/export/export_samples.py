@@ -1,0 +1,124 @@
+"""Sample tasks with a real solution/tests pair, and a sealed environment for the grading tools.
+
+A plain module (not conftest) so that the tests of this folder can import it by name."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from coauthor.pipeline.starter import stub
+from coauthor.schemas import Link, Step, Task, TaskBrief, TestOutcome, Verdict
+from coauthor.testing import SOLUTION, TESTS, lessons_reply, plan_reply
+
+# Step 2's tests use what generated tests use beyond plain functions: an aliased import, a
+# module docstring, constants, fixtures (one yielding, one using another), parametrize,
+# tmp_path, a print, a hidden test, and tests only pytest itself can run (capsys, a class).
+RICH_TESTS = '''"""Tests of step 2."""
+import pytest
+
+from solution import mean_uplift as uplift
+
+GROUPS = [([1.0], [2.0], 1.0), ([2.0, 4.0], [3.0, 3.0], 0.0)]
+
+
+@pytest.fixture
+def control():
+    return [1.0, 3.0]
+
+
+@pytest.fixture
+def shifted(control):
+    yield [x + 1 for x in control]
+
+
+@pytest.mark.parametrize("control_values, treatment, expected", GROUPS)
+def test_table(control_values, treatment, expected):
+    print("checking", control_values)
+    assert uplift(control_values, treatment) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("shift", [1.0, 2.5])
+def test_shift(control, shift, tmp_path):
+    assert tmp_path.is_dir()
+    assert uplift(control, [x + shift for x in control]) == pytest.approx(shift)
+
+
+def test_hidden_fixture_chain(control, shifted):
+    assert uplift(control, shifted) == pytest.approx(1.0)
+
+
+def test_prints_are_captured(capsys):
+    print("hello")
+    assert capsys.readouterr().out == "hello\\n"
+    assert uplift([0.0], [1.0]) == 1.0
+
+
+class TestSymmetry:
+    def test_sign_flips(self):
+        assert uplift([0.0], [2.0]) == -uplift([2.0], [0.0]) == 2.0
+'''
+STEP_TESTS = [TESTS, RICH_TESTS]
+TEST_COUNTS = [3, 5]  # tests pytest collects per step (a class counts once here)
+
+
+def make_step(number: int, tests: str, *, verdict: Verdict | None) -> Step:
+    return Step(
+        title=f"Measure the uplift, part {number}",
+        goal="Compute the difference of the group means",
+        lessons=["Estimate an effect"],
+        story=f"Story of step {number}: the shop runs an experiment.",
+        theory="Uplift is the **difference** of the means; see `numpy.mean`.",
+        links=[Link(title="A/B testing", url="https://en.wikipedia.org/wiki/A/B_testing")],
+        requirements=["mean_uplift(control, treatment) returns a float", "empty input raises"],
+        starter=stub(SOLUTION) or "",
+        solution=SOLUTION,
+        tests=tests,
+        verdict=verdict,
+    )
+
+
+def make_task() -> Task:
+    """Two steps with working solutions: step 1 verified, step 2 not verified yet."""
+    verified = Verdict(
+        verified=True,
+        tests=3,
+        solution_outcomes={"test_positive_uplift": TestOutcome.passed},
+        coverage=100.0,
+    )
+    steps = [make_step(1, TESTS, verdict=verified), make_step(2, RICH_TESTS, verdict=None)]
+    brief = TaskBrief(idea="Pick a sample size", steps=2, lessons=lessons_reply().lessons)
+    return Task(brief=brief, plan=plan_reply(2), steps=steps)
+
+
+def tool_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for otter and nbgrader: the venv's tools first, every config dir in tmp."""
+    home = tmp_path / "home"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("JUPYTER", "IPYTHON", "NBGRADER", "OTTER"))
+    }
+    env.update(
+        HOME=str(home),
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        JUPYTER_CONFIG_DIR=str(home / "jupyter-config"),
+        JUPYTER_DATA_DIR=str(home / "jupyter-data"),
+        JUPYTER_RUNTIME_DIR=str(home / "jupyter-runtime"),
+        IPYTHONDIR=str(home / "ipython"),
+        MPLCONFIGDIR=str(home / "matplotlib"),
+    )
+    for key in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+        Path(env[key]).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def tool(name: str) -> str:
+    """A console script of the venv that runs these tests."""
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        pytest.fail(f"{name} is not installed in {path.parent}; run make setup")
+    return str(path)

@@ -1,0 +1,108 @@
+"""What every format shares: the registry, the verdict of each step, and no secrets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from export_samples import make_task
+from notion_server import NotionServer
+from typer.testing import CliRunner
+
+from coauthor.cli import app
+from coauthor.export import ExportError, exporter, formats
+from coauthor.export.base import ExportOptions, Publisher
+from coauthor.schemas import Task, Verdict
+from coauthor.store import Store
+
+FOLDER_FORMATS = ["json", "markdown", "nbgrader", "otter"]
+SECRETS = {
+    "OPENAI_API_KEY": "sk-proj-SECRETsecretSECRETsecret0123",
+    "NOTION_TOKEN": "ntn_SECRETsecretSECRETsecret456789",
+    "COAUTHOR_API_KEY": "coauthor-SECRET-api-key-00112233",
+    "HF_TOKEN": "hf_SECRETsecretSECRETsecret998877",
+}
+
+
+def written(path: Path) -> str:
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    return "\n".join(p.read_text(encoding="utf-8") for p in files)
+
+
+def test_the_registry_lists_every_format() -> None:
+    assert formats() == ["json", "markdown", "nbgrader", "notion", "otter"]
+    with pytest.raises(ExportError, match="unknown export format 'pdf'; use one of: json"):
+        exporter("pdf")
+    with pytest.raises(ExportError, match="needs a parent page"):
+        exporter("notion")
+    assert all(not isinstance(exporter(name), Publisher) for name in FOLDER_FORMATS)
+
+
+@pytest.mark.parametrize("name", FOLDER_FORMATS)
+def test_every_format_says_each_steps_verdict(name: str, tmp_path: Path) -> None:
+    task = make_task()
+    task.steps.append(task.steps[0].model_copy(update={"title": "Broken", "verdict": None}))
+    task.steps[2].verdict = Verdict(
+        verified=False, tests=3, problems=["the starter passes test_positive_uplift"]
+    )
+    text = written(exporter(name).export(task, tmp_path, task_id=1, revision=1))
+    if name == "json":
+        verdicts = [s["verdict"] for s in json.loads(text)["task"]["steps"]]
+        assert [v and v["verified"] for v in verdicts] == [True, None, False]
+        return
+    assert "Verified: the reference solution passes all 3 tests" in text
+    assert "Not verified yet: the checking system has not run this step's tests." in text
+    assert "Not verified: the checking system found problems" in text
+    assert "the starter passes test_positive_uplift" in text
+
+
+@pytest.fixture
+def secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    for key, value in SECRETS.items():
+        monkeypatch.setenv(key, value)
+    yield SECRETS
+
+
+def test_exports_never_contain_secrets(secrets: dict[str, str], task: Task, tmp_path: Path) -> None:
+    outputs = [
+        written(exporter(name).export(task, tmp_path / name, task_id=1, revision=1))
+        for name in FOLDER_FORMATS
+    ]
+    with NotionServer(secrets["NOTION_TOKEN"]) as server:
+        pages: dict[tuple[int, str], str] = {}
+        options = ExportOptions(
+            notion_parent=server.state.parent_id,
+            notion_url=server.url,
+            known_page=lambda task_id, target: pages.get((task_id, target)),
+            remember_page=lambda task_id, target, page: pages.__setitem__((task_id, target), page),
+        )
+        receipt = exporter("notion", options).export(task, tmp_path / "n", task_id=1, revision=1)
+        outputs.append(written(receipt))
+        outputs += [request["body"] for request in server.state.requests]
+        outputs += [json.dumps(request["headers"]) for request in server.state.requests]
+    assert json.loads(written(receipt))["page_id"] in pages.values()
+    for value in secrets.values():
+        leaks = [text for text in outputs if value in text]
+        if value == secrets["NOTION_TOKEN"]:  # only in the Authorization header
+            assert all(f"Bearer {value}" in text and "{" in text for text in leaks)
+            assert len(leaks) == len(server.state.requests)
+        else:
+            assert leaks == []
+
+
+def test_cli_export_needs_out_for_folder_formats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'library.db'}"
+    monkeypatch.setenv("COAUTHOR_DATABASE_URL", url)
+    task_id = Store(url).create_task(make_task()).id
+    runner = CliRunner()
+    missing = runner.invoke(app, ["export", str(task_id), "--format", "otter"])
+    assert missing.exit_code == 2 and "pass --out FOLDER" in missing.stderr
+    for name in FOLDER_FORMATS:
+        out = tmp_path / name
+        done = runner.invoke(app, ["export", str(task_id), "--format", name, "--out", str(out)])
+        assert done.exit_code == 0, done.stderr
+        assert Path(done.stdout.strip()).exists()
