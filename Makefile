@@ -16,16 +16,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
 	@touch $(STAMP)
 
-# Debian packages the sandbox needs; installed only where missing, and only as root.
+# Debian packages: bubblewrap isolates generated code; chromium drives the browser tests.
+# Each is installed only where missing, and only as root with apt-get; otherwise we say how.
+SYSTEM_PACKAGES := bwrap:bubblewrap chromium:chromium
+
 system-deps:
-	@if ! command -v bwrap >/dev/null 2>&1; then \
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing bubblewrap (sandbox isolation)"; \
-	    (apt-get install -y -qq bubblewrap >/dev/null 2>&1 || \
-	     (apt-get update -qq >/dev/null && apt-get install -y -qq bubblewrap >/dev/null)) || \
-	    echo "warning: could not install bubblewrap; the sandbox falls back to weaker isolation"; \
+	    echo "installing:$$missing"; \
+	    apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null && apt-get install -y -qq $$missing >/dev/null; } || \
+	    echo "warning: could not install$$missing (sandbox falls back to weaker isolation; browser tests skip)"; \
 	  else \
-	    echo "note: bubblewrap is not installed; install it (e.g. sudo apt-get install bubblewrap) for full sandbox isolation"; \
+	    echo "note: please install$$missing (e.g. sudo apt-get install$$missing)"; \
 	  fi; \
 	fi
 
