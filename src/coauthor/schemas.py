@@ -47,13 +47,11 @@ class Lesson(Strict):
     """A learning objective: what the student can do after the task."""
 
     title: ShortText = Field(description="The skill, as a short imperative phrase")
-    detail: str = Field(
-        default="", max_length=600, description="One or two sentences on why it matters"
-    )
+    detail: str = Field(default="", max_length=300, description="One sentence on why it matters")
 
 
 class LessonList(Strict):
-    lessons: list[Lesson] = Field(min_length=1, max_length=8)
+    lessons: list[Lesson] = Field(min_length=1, max_length=6)
 
 
 class TaskBrief(Strict):
