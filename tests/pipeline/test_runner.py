@@ -133,3 +133,40 @@ def test_the_master_document_edited_in_the_studio_is_in_force(store: Store) -> N
     assert "Definition of done" in master_text(store, Settings())
     store.save_document(MASTER, "# Our rules\n- short tasks\n")
     assert master_text(store, Settings()).startswith("# Our rules")
+
+
+def test_repairs_during_generation_are_verified_and_each_round_is_a_revision(
+    store: Store,
+) -> None:
+    from coauthor.pipeline.repair import Diagnosis
+    from coauthor.pipeline.verify import Checker
+    from coauthor.sandbox import Limits, sandbox_for
+    from coauthor.testing import SOLUTION
+
+    wrong = SOLUTION.replace("np.mean(treatment) - np.mean(control)", "0.0")
+    replies = run_replies(1, lessons=False)
+    replies[2] = f"```python\n{wrong}```"  # plan, draft, solution (wrong), tests, summary
+    replies[4:4] = [
+        Diagnosis(culprit="solution", reason="it returns a constant"),
+        f"```python\n{SOLUTION}```",
+    ]
+    brief = make_brief("idea", steps=1).model_copy(update={"lessons": [Lesson(title="Mine")]})
+    run = store.create_run(brief, model="scripted")
+    checker = Checker(sandbox_for(), Limits())
+    r = Runner(store, ScriptedModel(replies), master=default_master(), checker=checker)
+    outcome = r.execute(run.id)
+
+    verdict = outcome.revision.task.steps[0].verdict
+    assert verdict is not None and verdict.verified and verdict.repair_rounds == 1
+    assert verdict.repairs == ["round 1: rewrote the solution: it returns a constant"]
+    history = store.revisions(outcome.revision.task_id)
+    assert [(h.number, h.source) for h in history] == [
+        (1, "generate"),
+        (2, "repair"),
+        (3, "verify"),
+    ]
+    assert "0.0" in history[0].task.steps[0].solution  # as the model first wrote it
+    assert history[1].task.steps[0].solution == SOLUTION
+    assert history[2].note == "verified 1 of 1 steps"
+    stages = {entry.stage for entry in store.logbook(run_id=run.id)}
+    assert "verify:1" in stages

@@ -91,8 +91,12 @@ class Runner:
         stage = _Stage(self.store, run_id)
         self.model.recorder = stage.record
         try:
-            task = self._stages(run, stage)
-            revision = self.store.finish_run(run_id, task)
+            task, earlier = self._stages(run, stage)
+            note = _verified_note(task) if self.checker is not None else ""
+            source = "verify" if earlier else "generate"
+            revision = self.store.finish_run(
+                run_id, task, source=source, note=note, earlier=earlier
+            )
         except RunCancelledError:
             self.store.set_run_status(run_id, "cancelled", error=f"cancelled at {stage.name}")
             raise
@@ -106,7 +110,8 @@ class Runner:
             self.model.recorder = None
         return Outcome(run=self.store.run(run_id), revision=revision)
 
-    def _stages(self, run: RunInfo, stage: _Stage) -> Task:
+    def _stages(self, run: RunInfo, stage: _Stage) -> tuple[Task, list[Snapshot]]:
+        """The finished task, and the versions before it when repairs changed steps."""
         done = self.store.checkpoints(run.id)
         if done:
             self.events.note(f"resuming run {run.id} after {len(done)} finished stages")
@@ -119,6 +124,7 @@ class Runner:
         made_plan = stage.run("plan", done, self.events, total, partial(_plan, ctx, brief))
         the_plan = Plan.model_validate(made_plan)
         steps: list[Step] = []
+        repaired: dict[int, dict[str, Any]] = {}
         rolling = ""
         for number in range(1, len(the_plan.steps) + 1):
             write = partial(_step, ctx, brief, the_plan, number, rolling)
@@ -127,28 +133,38 @@ class Runner:
                 self.events.note(f"step {number}: {flag}")
             if self.checker is not None:
                 check = partial(self._verified, ctx, made, number)
-                made = stage.run(f"verify:{number}", done, self.events, total, check, step=number)
+                checked = stage.run(
+                    f"verify:{number}", done, self.events, total, check, step=number
+                )
+                made = checked["step"]
                 self.events.verdict(number, Verdict.model_validate(made["verdict"]))
+                if checked["changes"]:
+                    repaired[number] = checked
             steps.append(Step.model_validate(made))
             condense = partial(_summary, ctx, rolling, steps[-1], number)
             rolling = stage.run(
                 f"summary:{number}", done, self.events, total, condense, step=number
             )["text"]
-        return Task(brief=brief, plan=the_plan, steps=steps, summary=rolling)
+        task = Task(brief=brief, plan=the_plan, steps=steps, summary=rolling)
+        return task, _snapshots(task, repaired)
 
     def _verified(self, ctx: Context, made: dict[str, Any], number: int) -> dict[str, Any]:
-        """The step after verification and up to ``repair_rounds`` repairs, with its verdict."""
+        """The step after verification and up to ``repair_rounds`` repairs, with its verdict,
+        and each version it went through (so every round becomes a revision)."""
         assert self.checker is not None
         step = Step.model_validate(made)
         verdict = self.checker.verdict(step)
-        repairs: list[str] = []
-        while not verdict.verified and len(repairs) < self.repair_rounds:
+        versions: list[dict[str, Any]] = []
+        changes: list[str] = []
+        while not verdict.verified and len(changes) < self.repair_rounds:
+            versions.append(step.model_dump(mode="json"))
             step, change = repair(ctx, step, verdict, number=number)
-            repairs.append(f"round {len(repairs) + 1}: {change}")
-            self.events.note(f"step {number}: {repairs[-1]}")
+            changes.append(f"round {len(changes) + 1}: {change}")
+            self.events.note(f"step {number}: {changes[-1]}")
             verdict = self.checker.verdict(step)
-        verdict = verdict.model_copy(update={"repair_rounds": len(repairs), "repairs": repairs})
-        return step.model_copy(update={"verdict": verdict}).model_dump(mode="json")
+        verdict = verdict.model_copy(update={"repair_rounds": len(changes), "repairs": changes})
+        final = step.model_copy(update={"verdict": verdict}).model_dump(mode="json")
+        return {"step": final, "versions": versions, "changes": changes}
 
 
 class _Stage:
@@ -182,6 +198,33 @@ class _Stage:
             self.store.save_checkpoint(self.run_id, name, data)
         events.stage_finished(kind, step=step, total=total)
         return data
+
+
+Snapshot = tuple[Task, str, str]
+"""A version of a task saved before the final one: (task, source, note)."""
+
+
+def _snapshots(task: Task, repaired: dict[int, dict[str, Any]]) -> list[Snapshot]:
+    """The task as generated, then after each repair round; empty when nothing was repaired."""
+    if not repaired:
+        return []
+    current = list(task.steps)
+    for number, checked in repaired.items():
+        current[number - 1] = Step.model_validate(checked["versions"][0])
+    snapshots = [(task.model_copy(update={"steps": list(current)}), "generate", "as generated")]
+    for number, checked in sorted(repaired.items()):
+        final = task.steps[number - 1].model_copy(update={"verdict": None})
+        after = [Step.model_validate(v) for v in checked["versions"][1:]] + [final]
+        for version, change in zip(after, checked["changes"], strict=True):
+            current[number - 1] = version
+            note = f"step {number}, {change}"
+            snapshots.append((task.model_copy(update={"steps": list(current)}), "repair", note))
+    return snapshots
+
+
+def _verified_note(task: Task) -> str:
+    verified = sum(1 for step in task.steps if step.verdict and step.verdict.verified)
+    return f"verified {verified} of {len(task.steps)} steps"
 
 
 def _step(

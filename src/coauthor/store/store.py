@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -201,18 +202,34 @@ class Store(SideTables):
             return {row.stage: row.data for row in rows}
 
     def finish_run(
-        self, run_id: int, task: Task, *, source: str = "generate", note: str = ""
+        self,
+        run_id: int,
+        task: Task,
+        *,
+        source: str = "generate",
+        note: str = "",
+        earlier: Sequence[tuple[Task, str, str]] = (),
     ) -> RevisionInfo:
-        """In one transaction: store ``task`` (new task or new revision) and mark the run done."""
+        """In one transaction: store ``task`` (new task or new revision) and mark the run done.
+
+        ``earlier`` versions (task, source, note) are saved first, in order, as revisions
+        of their own: e.g. the task as generated and after each repair round.
+        """
+        versions = [*earlier, (task, source, note)]
         with self._session() as s, s.begin():
             run = _get_run(s, run_id)
             if run.status in ("done", "cancelled"):
                 raise ConflictError(f"run {run_id} is already {run.status}")
+            first, first_source, first_note = versions[0]
             if run.task_id is None:
-                task_row, revision = _insert_task(s, task, source=source, note=note)
+                task_row, revision = _insert_task(s, first, source=first_source, note=first_note)
                 run.task_id = task_row.id
             else:
-                revision = _append_revision(s, run.task_id, task, source, note, None)
+                revision = _append_revision(s, run.task_id, first, first_source, first_note, None)
+            for version, version_source, version_note in versions[1:]:
+                revision = _append_revision(
+                    s, run.task_id, version, version_source, version_note, None
+                )
             run.status = "done"
             run.error = None
             run.updated_at = revision.created_at
