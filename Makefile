@@ -1,4 +1,5 @@
-# Two entry points: `make demo` (generate a task on the embedded model) and `make test`.
+# Entry points: `make studio` (the studio on the embedded model), `make demo` (one task from
+# the command line) and `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,8 @@ STAMP := $(VENV)/.installed-stamp
 IDEA ?= Students keep asking how to pick a sample size for an A/B test
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup system-deps demo test lint clean
+.PHONY: setup system-deps studio demo test lint clean
+STUDIO_PORT ?= 8501
 
 # The venv is rebuilt only when pyproject.toml changes or the interpreter is gone;
 # pip's wheel cache keeps llama-cpp-python's ~5 minute compile to the first install.
@@ -36,6 +38,11 @@ system-deps:
 	fi
 
 setup: $(STAMP) system-deps
+
+# The studio on 127.0.0.1 only; open the printed URL in a browser.
+studio: setup
+	$(BIN)/streamlit run src/coauthor/ui/app.py --server.address 127.0.0.1 \
+	  --server.port $(STUDIO_PORT) --server.headless true --browser.gatherUsageStats false
 
 demo: setup
 	$(BIN)/coauthor new "$(IDEA)" --domain e-commerce --difficulty junior --steps 2

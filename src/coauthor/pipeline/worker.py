@@ -14,10 +14,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from coauthor.llm.base import ModelError
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.context import master_text
 from coauthor.pipeline.events import Events
 from coauthor.pipeline.runner import RunCancelledError, RunFailedError, Runner
+from coauthor.pipeline.verify import Checker
 from coauthor.schemas import Verdict
 from coauthor.settings import Settings
 from coauthor.store import Store
@@ -92,16 +94,31 @@ class StoreEvents(Events):
             raise RunCancelledError(f"run {self.run_id} was cancelled")
 
 
-def work(settings: Settings, run_id: int) -> int:
-    """Run ``run_id`` to the end in this process; the exit code for the worker."""
+def work(settings: Settings, run_id: int, *, verify: bool = False) -> int:
+    """Run ``run_id`` to the end in this process; the exit code for the worker.
+
+    With ``verify`` every step is checked in the sandbox (with the settings' repair
+    rounds) and the verdicts appear in the live progress as they arrive.
+    """
     with Store(settings.database_url) as store:
         run = store.run(run_id)
         store.clear_cancel(run_id)
-        model = model_from_string(run.model, settings)
+        try:
+            model = model_from_string(run.model, settings)
+        except (ModelError, ValueError) as exc:  # a bad spec or a missing key: say so
+            store.set_run_status(run_id, "failed", error=f"model: {exc}")
+            return 1
         events = StoreEvents(store, run_id, usage=model.usage)
         model.on_text = events.text
         try:
-            runner = Runner(store, model, master=master_text(store, settings), events=events)
+            runner = Runner(
+                store,
+                model,
+                master=master_text(store, settings),
+                events=events,
+                checker=Checker.from_settings(settings) if verify else None,
+                repair_rounds=settings.repair_rounds,
+            )
             runner.execute(run_id)
         except RunCancelledError:
             return 0
@@ -114,15 +131,23 @@ def work(settings: Settings, run_id: int) -> int:
     return 0
 
 
-def launch(settings: Settings, run_id: int, *, log_dir: Path) -> subprocess.Popen[bytes]:
-    """Start a detached worker for ``run_id``; it outlives the caller (a UI session)."""
+def launch(
+    settings: Settings, run_id: int, *, log_dir: Path, verify: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start a detached worker for ``run_id``; it outlives the caller (a UI session).
+
+    The worker gets the caller's settings (every field, as ``COAUTHOR_*``), so values
+    the caller changed at run time (the studio's settings page) reach it too.
+    """
     log_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "COAUTHOR_DATABASE_URL": settings.database_url}
-    if settings.master_document is not None:
-        env["COAUTHOR_MASTER_DOCUMENT"] = str(settings.master_document)
+    env = dict(os.environ)
+    for name, value in settings.model_dump(mode="json").items():
+        if value is not None:
+            env[f"COAUTHOR_{name.upper()}"] = str(value)
     with (log_dir / f"run-{run_id}.log").open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "coauthor.pipeline.worker", str(run_id)],
+            [sys.executable, "-m", "coauthor.pipeline.worker", str(run_id)]
+            + (["--verify"] if verify else []),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -132,4 +157,4 @@ def launch(settings: Settings, run_id: int, *, log_dir: Path) -> subprocess.Pope
 
 
 if __name__ == "__main__":
-    sys.exit(work(Settings(), int(sys.argv[1])))
+    sys.exit(work(Settings(), int(sys.argv[1]), verify="--verify" in sys.argv[2:]))

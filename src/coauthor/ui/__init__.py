@@ -1,0 +1,1 @@
+"""Co-Author studio: the Streamlit interface (the edge: it imports the core, never the reverse)."""

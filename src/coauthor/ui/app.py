@@ -1,0 +1,35 @@
+"""Co-Author studio: ``streamlit run src/coauthor/ui/app.py``.
+
+The entry only sets up the page and the navigation; each page is its own file
+under ``pages/`` and calls the core through ``coauthor.ui.resources``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from coauthor.ui import resources, view
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title="Co-Author studio", page_icon=":material/edit_note:", layout="wide"
+    )
+    # Until a fresh server's first st.navigation call, Streamlit treats pages/ as its legacy
+    # multipage folder: a URL naming a file there would run that page without this entry.
+    # Hence URL paths unlike the file names where the names differ from the titles.
+    pages = [
+        st.Page(view.NEW_TASK, title="New task", icon=":material/add:", url_path="new"),
+        st.Page(view.RUN_VIEW, title="Run", icon=":material/play_circle:", url_path="run"),
+        st.Page(view.EDITOR, title="Task editor", icon=":material/edit:", url_path="editor"),
+        st.Page(view.COPILOT, title="Copilot", icon=":material/forum:", url_path="copilot"),
+        st.Page(view.LIBRARY, title="Library", icon=":material/library_books:", url_path="library"),
+        st.Page(view.SETTINGS, title="Settings", icon=":material/settings:", url_path="settings"),
+    ]
+    chosen = st.navigation(pages)
+    with st.sidebar, view.errors():
+        st.caption(f"Model: `{resources.settings().model}`")
+    chosen.run()
+
+
+main()

@@ -1,0 +1,88 @@
+"""Library: every task, searchable and filterable; open, duplicate, delete, restore, history."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from coauthor.pipeline.library import Entry, Filters, duplicate, entries, search
+from coauthor.schemas import Difficulty, TaskType
+from coauthor.ui import resources, view
+from coauthor.ui.history import history
+
+VERIFIED = {"any": None, "verified": True, "not verified": False}
+
+
+def main() -> None:
+    st.title("Library")
+    found = entries(resources.store(), include_deleted=True)
+    chosen = search(found, filters(found))
+    st.caption(f"{len(chosen)} of {sum(not e.info.deleted for e in found)} tasks")
+    if not found:
+        st.info("No tasks yet: create one on the New task page.")
+    for entry in chosen:
+        row(entry)
+    selected = st.session_state.get("library_history")
+    if selected is not None and any(e.info.id == selected for e in found):
+        st.divider()
+        st.subheader(f"History of task {selected}")
+        history(int(selected))
+
+
+def filters(found: list[Entry]) -> Filters:
+    text = st.text_input("Search", placeholder="title, idea or domain", key="lib_search")
+    cols = st.columns(4)
+    domains = cols[0].multiselect(
+        "Domain", sorted({e.info.domain for e in found}), key="lib_domain"
+    )
+    levels = cols[1].multiselect("Difficulty", [d.value for d in Difficulty], key="lib_level")
+    kinds = cols[2].multiselect("Type", [t.value for t in TaskType], key="lib_type")
+    state = cols[3].selectbox("Verification", list(VERIFIED), key="lib_verified")
+    deleted = st.toggle("Show deleted tasks", key="lib_deleted")
+    return Filters(
+        text=text,
+        domains=tuple(domains),
+        difficulties=tuple(levels),
+        task_types=tuple(kinds),
+        verified=VERIFIED[state],
+        include_deleted=deleted,
+    )
+
+
+def badge(entry: Entry) -> str:
+    if entry.verified is None:
+        return ":gray[not verified yet]"
+    return ":green[verified]" if entry.verified else ":red[not verified]"
+
+
+def row(entry: Entry) -> None:
+    info = entry.info
+    with st.container(border=True):
+        top = st.columns([5, 1, 1, 1, 1], vertical_alignment="center")
+        gone = " · :red[deleted]" if info.deleted else ""
+        top[0].markdown(
+            f"**{info.title}** · task {info.id} · r{info.head_revision}{gone}  \n"
+            f"{info.domain} · {info.difficulty} · {info.task_type} · {info.language} · "
+            f"{entry.steps} steps · {badge(entry)}"
+        )
+        if top[1].button("Open", key=f"lib_open_{info.id}", disabled=info.deleted):
+            st.session_state["task_id"] = info.id
+            st.switch_page(view.EDITOR, query_params={"task": str(info.id)})
+        if top[2].button("Duplicate", key=f"lib_dup_{info.id}"):
+            copy = duplicate(resources.store(), info.id)
+            view.flash(f"Task {info.id} duplicated as task {copy.id}.")
+            st.rerun()
+        if info.deleted:
+            if top[3].button("Restore", key=f"lib_restore_{info.id}"):
+                resources.store().restore_task(info.id)
+                view.flash(f"Task {info.id} restored.")
+                st.rerun()
+        elif top[3].button("Delete", key=f"lib_del_{info.id}"):
+            resources.store().delete_task(info.id)
+            view.flash(f"Task {info.id} deleted; turn on 'Show deleted tasks' to restore it.")
+            st.rerun()
+        if top[4].button("History", key=f"lib_hist_{info.id}"):
+            st.session_state["library_history"] = info.id
+            st.rerun()
+
+
+view.page(main)

@@ -1,0 +1,224 @@
+"""Task editor: every step's anatomy, saved as revisions; regenerate or re-verify a step.
+
+Saves name the revision they were based on, so two authors editing the same task
+never silently overwrite each other: the second gets a conflict and chooses.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import streamlit as st
+
+from coauthor.pipeline.edit import Part, regenerate, replace_step
+from coauthor.pipeline.recheck import recheck
+from coauthor.pipeline.verify import Checker
+from coauthor.schemas import Task
+from coauthor.store import ConflictError, RevisionInfo
+from coauthor.ui import resources, step_form, view
+from coauthor.ui.exports import export_buttons
+from coauthor.ui.history import history
+
+
+def main() -> None:
+    st.title("Task editor")
+    wanted = view.query_id("task") or st.session_state.get("task_id")
+    task_id = choose_task(None if wanted is None else int(wanted))
+    if task_id is None:
+        return
+    loaded = loaded_revision(task_id)
+    key = f"{task_id}_{loaded.number}"
+    head = resources.store().task(task_id).head_revision
+    st.subheader(loaded.task.title)
+    brief = loaded.task.brief
+    st.caption(
+        f"Task {task_id} · revision {loaded.number} of {head} · {brief.domain} · "
+        f"{brief.difficulty} · {brief.task_type} · {brief.language}"
+    )
+    if loaded.number != head:
+        st.warning(f"You are editing revision {loaded.number}; the latest is {head}.")
+        if st.button("Load the latest revision", key=f"latest_{task_id}"):
+            reload(task_id)
+    conflict_box(task_id)
+    st.html(step_form.MONOSPACE)
+    for number, step in enumerate(loaded.task.steps, 1):
+        step_key = step_form.prefix(task_id, loaded.number, number)
+        with st.expander(f"Step {number}: {step.title}", expanded=number == 1):
+            step_form.step_tabs(step, key=step_key, number=number)
+            step_tools(task_id, loaded, number=number)
+    save_bar(task_id, loaded, key=key)
+    with st.expander("History"):
+        history(task_id)
+    with st.expander("Export", expanded=True):
+        draft = edited_task(task_id, loaded)
+        if draft != loaded.task:
+            st.caption("Exports use the saved revision; save first to export your edits.")
+        export_buttons(loaded.task, task_id=task_id, revision=loaded.number)
+
+
+def choose_task(task_id: int | None) -> int | None:
+    """The task to edit, kept in the URL and the session; a list to pick from if none."""
+    titles = {info.id: info.title for info in resources.store().list_tasks()}
+    if task_id not in titles:
+        if not titles:
+            st.info("No tasks yet: create one on the New task page.")
+            return None
+        picked = st.selectbox("Task", list(titles), format_func=lambda i: f"{i}: {titles[i]}")
+        if st.button("Open", type="primary"):
+            open_task(int(picked))
+        return None
+    st.session_state["task_id"] = task_id
+    if view.query_id("task") != task_id:
+        st.query_params["task"] = str(task_id)
+    return task_id
+
+
+def open_task(task_id: int) -> NoReturn:
+    st.session_state["task_id"] = task_id
+    st.query_params["task"] = str(task_id)
+    st.rerun()
+
+
+def loaded_revision(task_id: int) -> RevisionInfo:
+    """The revision this session is editing (the head when it first opened the task)."""
+    base = st.session_state.get(f"ed_base_{task_id}")
+    revision = resources.store().revision(task_id, base)
+    st.session_state[f"ed_base_{task_id}"] = revision.number
+    return revision
+
+
+def edited_task(task_id: int, loaded: RevisionInfo) -> Task:
+    steps = [
+        step_form.edited_step(step, key=step_form.prefix(task_id, loaded.number, number))
+        for number, step in enumerate(loaded.task.steps, 1)
+    ]
+    return loaded.task.model_copy(update={"steps": steps})
+
+
+def save(task_id: int, task: Task, *, base: int | None, source: str, note: str) -> None:
+    """Save ``task`` on top of revision ``base``; a conflict is kept for the author to settle."""
+    try:
+        saved = resources.store().add_revision(
+            task_id, task, source=source, note=note, base_revision=base
+        )
+    except ConflictError as exc:
+        conflict(task_id, exc, task=task, source=source, note=note)
+    st.session_state.pop(f"ed_conflict_{task_id}", None)
+    st.session_state[f"ed_base_{task_id}"] = saved.number
+    view.flash(f"Saved as revision {saved.number}.")
+    st.rerun()
+
+
+def save_bar(task_id: int, loaded: RevisionInfo, *, key: str) -> None:
+    draft = edited_task(task_id, loaded)
+    changed = draft != loaded.task
+    row = st.columns([3, 1], vertical_alignment="bottom")
+    note = row[0].text_input("Note for this revision", key=f"note_{key}", placeholder="optional")
+    clicked = row[1].button("Save", type="primary", icon=":material/save:")
+    st.caption("You have unsaved edits." if changed else "No unsaved edits.")
+    if clicked and not changed:
+        st.info("Nothing to save: no part differs from the loaded revision.")
+    elif clicked:
+        save(task_id, draft, base=loaded.number, source="edit", note=note or "edited in the studio")
+
+
+def conflict_box(task_id: int) -> None:
+    pending = st.session_state.get(f"ed_conflict_{task_id}")
+    if not pending:
+        return
+    st.error(
+        f"{pending['message']} Reload to see their version (your edits are discarded), or "
+        "save yours as a new revision on top of theirs (theirs stays in the history).",
+        icon=":material/sync_problem:",
+    )
+    row = st.columns(2)
+    if row[0].button("Reload", icon=":material/refresh:", key=f"reload_{task_id}"):
+        reload(task_id)
+    if pending["task"] is None:
+        return
+    if row[1].button("Save as new revision anyway", key=f"force_{task_id}"):
+        task = Task.model_validate(pending["task"])
+        note = f"{pending['note']} (saved over a concurrent edit)"
+        save(task_id, task, base=None, source=str(pending["source"]), note=note)
+
+
+def reload(task_id: int) -> NoReturn:
+    """Drop this session's base revision and conflict: the next run loads the head."""
+    st.session_state.pop(f"ed_conflict_{task_id}", None)
+    st.session_state.pop(f"ed_base_{task_id}", None)
+    st.rerun()
+
+
+def conflict(
+    task_id: int, exc: ConflictError, *, task: Task | None, source: str, note: str
+) -> None:
+    st.session_state[f"ed_conflict_{task_id}"] = {
+        "message": view.message(exc),
+        "task": None if task is None else task.model_dump(mode="json"),
+        "source": source,
+        "note": note,
+    }
+    st.rerun()
+
+
+def step_tools(task_id: int, loaded: RevisionInfo, *, number: int) -> None:
+    key = step_form.prefix(task_id, loaded.number, number)
+    row = st.columns([2, 3, 2, 2], vertical_alignment="bottom")
+    part = row[0].selectbox(
+        "Part", [p.value for p in Part], key=f"part_{key}", help="Only this part is rewritten."
+    )
+    instruction = row[1].text_input(
+        "Instruction (optional)", key=f"instr_{key}", placeholder="make it shorter"
+    )
+    if row[2].button("Regenerate", key=f"regen_{key}", icon=":material/auto_awesome:"):
+        with view.errors(f"regenerate the {part} of step {number}"):
+            regenerate_part(
+                task_id, loaded, number=number, part=Part(part), instruction=instruction
+            )
+    if row[3].button("Re-verify", key=f"verify_{key}", icon=":material/fact_check:"):
+        with view.errors(f"verify step {number}"):
+            reverify(task_id, loaded, number=number)
+
+
+def regenerate_part(
+    task_id: int, loaded: RevisionInfo, *, number: int, part: Part, instruction: str
+) -> None:
+    draft = edited_task(task_id, loaded)
+    config = resources.settings()
+    with st.spinner(f"Rewriting the {part.value} of step {number}…"):
+        step = resources.ask(
+            config,
+            draft.brief.language,
+            lambda ctx: regenerate(ctx, draft, number, part, instruction=instruction),
+            stage="edit",
+            task_id=task_id,
+        )
+    note = f"step {number}: regenerated the {part.value}" + (
+        f" ({instruction.strip()})" if instruction.strip() else ""
+    )
+    save(task_id, replace_step(draft, number, step), base=loaded.number, source="edit", note=note)
+
+
+def reverify(task_id: int, loaded: RevisionInfo, *, number: int) -> None:
+    if edited_task(task_id, loaded) != loaded.task:
+        st.warning("Save your edits first: re-verify checks the saved revision.")
+        return
+    config = resources.settings()
+    try:
+        with st.spinner(f"Running step {number}'s tests in the sandbox…"):
+            saved = recheck(
+                resources.store(),
+                task_id,
+                checker=Checker.from_settings(config),
+                steps=[number],
+                base_revision=loaded.number,
+            )
+    except ConflictError as exc:
+        conflict(task_id, exc, task=None, source="verify", note="")
+    st.session_state[f"ed_base_{task_id}"] = saved.number
+    state = "verified" if (v := saved.task.steps[number - 1].verdict) and v.verified else "failed"
+    view.flash(f"Step {number} {state}; saved as revision {saved.number}.")
+    st.rerun()
+
+
+view.page(main)

@@ -1,0 +1,141 @@
+"""The studio's resource factory: the store, the settings, models and run workers.
+
+Everything here is shared by every session of one studio process, so it holds
+no per-author state (that lives in ``st.session_state``). Tests swap the model
+factory and the run launcher with ``set_model_factory`` and ``set_launcher``
+instead of patching any SDK.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+import streamlit as st
+from platformdirs import user_data_path
+
+from coauthor.llm.base import Model
+from coauthor.llm.registry import model_from_string
+from coauthor.pipeline import worker
+from coauthor.pipeline.context import Context, master_text
+from coauthor.pipeline.studio import studio_settings
+from coauthor.schemas import Language
+from coauthor.settings import Settings
+from coauthor.store import Store
+
+T = TypeVar("T")
+ModelFactory = Callable[[str, Settings], Model]
+Launcher = Callable[[Settings, int], None]
+
+_model_factory: ModelFactory | None = None
+_launcher: Launcher | None = None
+
+
+def set_model_factory(factory: ModelFactory | None) -> None:
+    """Replace how models are built (tests inject a ScriptedModel); None restores it."""
+    global _model_factory
+    _model_factory = factory
+
+
+def set_launcher(launcher: Launcher | None) -> None:
+    """Replace how a run's worker is started (tests run it in a thread); None restores it."""
+    global _launcher
+    _launcher = launcher
+
+
+@st.cache_resource(show_spinner=False)
+def _base_settings(environment: tuple[tuple[str, str], ...]) -> Settings:
+    return Settings()
+
+
+def base_settings() -> Settings:
+    """Settings from the environment; rebuilt only when a ``COAUTHOR_`` variable changes."""
+    names = sorted((k, v) for k, v in os.environ.items() if k.startswith("COAUTHOR_"))
+    return _base_settings(tuple(names))
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    return Store(url)
+
+
+def store() -> Store:
+    """One store (connection pool) per database URL, shared by all sessions."""
+    return _store(base_settings().database_url)
+
+
+def settings() -> Settings:
+    """The environment's settings with what the Settings page saved on top."""
+    return studio_settings(store(), base_settings())
+
+
+def log_dir() -> Path:
+    return user_data_path("coauthor", appauthor=False) / "logs"
+
+
+class _Shared:
+    """A model shared by sessions, called from one long-lived thread.
+
+    One thread, because the embedded model's server dies with the thread that started
+    it (``PR_SET_PDEATHSIG``) and a script run's thread ends with every rerun; and one
+    call at a time, so the logbook names the right stage.
+    """
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coauthor-model")
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_model(spec: str, config_json: str) -> _Shared:
+    return _Shared(model_from_string(spec, Settings.model_validate_json(config_json)))
+
+
+def ask(
+    config: Settings,
+    language: Language,
+    call: Callable[[Context], T],
+    *,
+    stage: str,
+    task_id: int | None = None,
+) -> T:
+    """``call(context)`` with the configured model and master document, logged under
+    ``stage``, for the synchronous model calls pages make (lessons, plan, edits).
+
+    The real model is built once per spec and kept (the embedded model starts its
+    server on first use); a test factory's model is used as given.
+    """
+    db = store()
+    master = master_text(db, config)
+    if _model_factory is not None:
+        return call(Context(_model_factory(config.model, config), master, language))
+    shared = _shared_model(config.model, config.model_dump_json())
+
+    def logged() -> T:
+        shared.model.recorder = lambda record: db.log_call(record, stage=stage, task_id=task_id)
+        try:
+            return call(Context(shared.model, master, language))
+        finally:
+            shared.model.recorder = None
+
+    return shared.thread.submit(logged).result()
+
+
+@st.cache_resource(show_spinner=False)
+def _workers() -> list[subprocess.Popen[bytes]]:
+    """Started workers, kept so finished ones are reaped instead of lingering as zombies."""
+    return []
+
+
+def launch(config: Settings, run_id: int) -> None:
+    """Start the background worker that generates run ``run_id``."""
+    if _launcher is not None:
+        _launcher(config, run_id)
+        return
+    started = _workers()
+    started[:] = [process for process in started if process.poll() is None]
+    started.append(worker.launch(config, run_id, log_dir=log_dir(), verify=True))

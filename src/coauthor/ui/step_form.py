@@ -1,0 +1,123 @@
+"""One step's anatomy in tabs, as editable fields, and the step read back from them.
+
+Widget keys carry the task, the loaded revision and the step, so loading another
+revision shows its content while unsaved edits survive a visit to another page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from coauthor.schemas import Link, Step
+from coauthor.ui.verdict import verdict_details
+
+TABS = ["Story", "Theory", "Links", "Requirements", "Starter", "Solution", "Tests", "Verdict"]
+CODE_PARTS = ("starter", "solution", "tests")
+TRIMMED = ("title", "goal")
+MONOSPACE = """<style>
+[class*="st-key-code_"] textarea { font-family: "Source Code Pro", monospace; font-size: 0.85rem; }
+</style>"""
+
+
+def prefix(task_id: int, revision: int, number: int) -> str:
+    return f"{task_id}_{revision}_{number}"
+
+
+def _area(label: str, key: str, *, value: str, height: int = 160) -> str:
+    return str(st.text_area(label, value=value, key=key, height=height, persist_state="session"))
+
+
+def step_tabs(step: Step, *, key: str, number: int) -> None:
+    """Draw the fields of one step (the values are read back by ``edited_step``)."""
+    texts = shown(step)
+    for name in TRIMMED:
+        label = f"{name.capitalize()} of step {number}"
+        st.text_input(label, value=texts[name], key=f"{name}_{key}", persist_state="session")
+    tabs = st.tabs(TABS)
+    with tabs[0]:
+        _area(f"Story of step {number}", f"story_{key}", value=texts["story"], height=220)
+    with tabs[1]:
+        theory = _area(
+            f"Theory of step {number}", f"theory_{key}", value=texts["theory"], height=260
+        )
+        with st.expander("Preview"):
+            st.markdown(theory)
+    with tabs[2]:
+        _area(
+            f"Links of step {number} (one per line: title | url)",
+            f"links_{key}",
+            value=texts["links"],
+            height=120,
+        )
+    with tabs[3]:
+        _area(
+            f"Requirements of step {number} (one per line)",
+            f"reqs_{key}",
+            value=texts["reqs"],
+        )
+    for tab, part in zip(tabs[4:7], CODE_PARTS, strict=True):
+        with tab:
+            _code(part, texts[f"code_{part}"], key=key, number=number)
+    with tabs[7]:
+        if step.flags:
+            for flag in step.flags:
+                st.warning(flag, icon=":material/flag:")
+        verdict_details(step.verdict)
+
+
+def _code(part: str, text: str, *, key: str, number: int) -> None:
+    """An editor for one code part, and the same code highlighted below it."""
+    label = f"{part.capitalize()} of step {number}"
+    code = _area(label, f"code_{part}_{key}", value=text, height=300)
+    st.code(code or "# empty", language="python", line_numbers=True)
+
+
+def shown(step: Step) -> dict[str, str]:
+    """Each editable field as its widget shows it."""
+    texts = {
+        "title": step.title,
+        "goal": step.goal,
+        "story": step.story,
+        "theory": step.theory,
+        "links": "\n".join(f"{link.title} | {link.url}" for link in step.links),
+        "reqs": "\n".join(step.requirements),
+    }
+    return texts | {f"code_{part}": str(getattr(step, part)) for part in CODE_PARTS}
+
+
+def edited_step(step: Step, *, key: str) -> Step:
+    """The step as the fields say; an untouched field keeps its exact value, and the
+    verdict is dropped if code it judged changed."""
+    values: dict[str, Any] = {}
+    for name, before in shown(step).items():
+        text = str(st.session_state.get(f"{name}_{key}", before))
+        if text == before:
+            continue
+        if name == "links":
+            values["links"] = links(text)
+        elif name == "reqs":
+            values["requirements"] = lines(text)
+        else:
+            values[name.removeprefix("code_")] = text.strip() if name in TRIMMED else text
+    if not values:
+        return step
+    edited = Step.model_validate({**step.model_dump(), **values})
+    if any(getattr(edited, part) != getattr(step, part) for part in CODE_PARTS):
+        edited = edited.model_copy(update={"verdict": None})
+    return edited
+
+
+def lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def links(text: str) -> list[Link]:
+    """``title | url`` lines; a bare URL is its own title."""
+    found = []
+    for line in lines(text):
+        title, _, url = line.rpartition("|")
+        url = url.strip()
+        found.append(Link(title=(title.strip() or url)[:200], url=url))
+    return found

@@ -1,0 +1,68 @@
+"""How the checking system's verdict on a step is shown: one line, then the details."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from coauthor.schemas import Verdict
+
+WEAK_ISOLATION = "rlimits-only"
+
+
+def headline(verdict: Verdict) -> str:
+    coverage = "n/a" if verdict.coverage is None else f"{verdict.coverage:.0f}%"
+    state = "verified" if verdict.verified else "NOT verified"
+    return f"{state} — {verdict.tests} tests, coverage {coverage}, {verdict.duration_s:.1f} s"
+
+
+def verdict_summary(number: int, verdict: Verdict) -> None:
+    """One line per step, as verdicts arrive during a run."""
+    text = f"Step {number}: {headline(verdict)}"
+    if verdict.verified:
+        st.success(text, icon=":material/verified:")
+    else:
+        first = verdict.problems[0] if verdict.problems else "see the task editor"
+        st.error(f"{text}. {first}", icon=":material/cancel:")
+
+
+def verdict_details(verdict: Verdict | None) -> None:
+    """Everything an author needs to judge a step's tests."""
+    if verdict is None:
+        st.info("Not verified since it last changed: use Re-verify.", icon=":material/help:")
+        return
+    if verdict.verified:
+        st.success(headline(verdict), icon=":material/verified:")
+    else:
+        st.error(headline(verdict), icon=":material/cancel:")
+    passed = sum(1 for got in verdict.solution_outcomes.values() if got == "passed")
+    st.markdown(
+        f"- reference solution passes **{passed} of {verdict.tests}** tests\n"
+        f"- starter fails **{verdict.tests - len(verdict.weak_tests)} of {verdict.tests}** tests"
+    )
+    if verdict.weak_tests:
+        names = ", ".join(f"`{name}`" for name in verdict.weak_tests)
+        st.warning(f"Weak tests (they pass on the starter, so they check nothing): {names}")
+    if verdict.failing_tests:
+        names = ", ".join(f"`{name}`" for name in verdict.failing_tests)
+        st.error(f"Tests the reference solution fails: {names}")
+    for problem in verdict.problems:
+        st.markdown(f"- :red[problem:] {problem}")
+    for warning in verdict.warnings:
+        st.markdown(f"- :orange[warning:] {warning}")
+    isolation(verdict.isolation)
+    if verdict.repairs:
+        st.markdown("Repairs: " + "; ".join(verdict.repairs))
+    if verdict.output:
+        with st.expander("pytest output"):
+            st.code(verdict.output, language=None)
+
+
+def isolation(kind: str) -> None:
+    if kind == WEAK_ISOLATION:
+        st.warning(
+            "Isolation: rlimits-only — bubblewrap is not available, so generated code ran "
+            "with resource limits but without filesystem or network isolation (weaker).",
+            icon=":material/shield:",
+        )
+    elif kind:
+        st.caption(f"Isolation: {kind}")

@@ -1,0 +1,105 @@
+"""What every page shares: errors as one-line messages, ids from the URL, page paths."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+from pydantic import ValidationError
+
+from coauthor.export import ExportError
+from coauthor.llm.base import ModelError, ModelUnavailableError
+from coauthor.pipeline.brief import BriefError
+from coauthor.prompts import MasterDocumentError
+from coauthor.sandbox import SandboxUnavailableError
+from coauthor.store import ConflictError, NotFoundError
+
+log = logging.getLogger("coauthor.ui")
+
+NEW_TASK = "pages/new_task.py"
+RUN_VIEW = "pages/run_view.py"
+EDITOR = "pages/task_editor.py"
+LIBRARY = "pages/library.py"
+SETTINGS = "pages/studio_settings.py"
+COPILOT = "pages/copilot.py"
+
+KNOWN = (
+    BriefError,
+    ConflictError,
+    NotFoundError,
+    ExportError,
+    SandboxUnavailableError,
+    MasterDocumentError,
+    ValueError,
+)
+
+
+def message(exc: BaseException) -> str:
+    """One line an author can act on, for an error we know."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = " → ".join(str(part) for part in first["loc"]) or "input"
+        return f"Invalid {where}: {first['msg']}"
+    if isinstance(exc, ModelUnavailableError):
+        return f"The model cannot be reached: {exc}. Check the model on the Settings page."
+    if isinstance(exc, ModelError):
+        return f"The model failed: {exc}"
+    if isinstance(exc, ConflictError):
+        return f"Someone saved this task in the meantime: {exc}."
+    if isinstance(exc, SandboxUnavailableError):
+        return f"The sandbox cannot run code here: {exc}"
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+@contextmanager
+def errors(doing: str = "") -> Iterator[None]:
+    """Turn failures into ``st.error`` lines: never a traceback on the page.
+
+    Streamlit's own control flow (rerun, stop, page switch) is a BaseException and
+    passes through untouched.
+    """
+    try:
+        yield
+    except (ModelError, *KNOWN) as exc:
+        prefix = f"Could not {doing}: " if doing else ""
+        st.error(prefix + message(exc), icon=":material/error:")
+    except Exception:
+        log.exception("unexpected error in the studio")
+        st.error(
+            "Something unexpected went wrong; the details are in the studio's log. "
+            "Your saved work is safe.",
+            icon=":material/error:",
+        )
+
+
+def flash(text: str) -> None:
+    """A success message for the next run (an action that reruns the page)."""
+    st.session_state["flash"] = text
+
+
+def page(body: Callable[[], None]) -> None:
+    """Run a page's body with errors shown as messages."""
+    text = st.session_state.pop("flash", None)
+    if text:
+        st.success(str(text), icon=":material/check:")
+    with errors():
+        body()
+
+
+def query_id(name: str) -> int | None:
+    """An integer id from the URL (``?task=3``), or None when absent or malformed."""
+    raw = st.query_params.get(name)
+    if raw is None or not str(raw).strip().isdigit():
+        return None
+    return int(str(raw))
+
+
+def ago(seconds: float) -> str:
+    """A duration as an author reads it: ``42 s``, ``3 min 05 s``."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    return f"{whole // 60} min {whole % 60:02d} s"

@@ -1,0 +1,148 @@
+"""The Run view: live progress polled from the store while a run is written elsewhere."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from studio_support import GatedModel, ThreadRuns
+
+from coauthor.pipeline import watch
+from coauthor.pipeline.brief import make_brief
+from coauthor.pipeline.runner import start_run
+from coauthor.settings import Settings
+from coauthor.store import Store
+from coauthor.testing import lessons_reply, plan_reply, run_replies
+
+
+def texts(app: AppTest, kind: str) -> list[str]:
+    return [str(e.value) for e in getattr(app, kind)]
+
+
+def labels(app: AppTest) -> list[str]:
+    return [str(b.label) for b in app.button]
+
+
+def start(store: Store, runs: ThreadRuns, *, hold_at: int | None = None) -> int:
+    """A 2-step run with the author's lessons and plan, started in a thread."""
+    brief = make_brief("Students ask how to pick a sample size", steps=2)
+    brief = brief.model_copy(update={"lessons": lessons_reply().lessons})
+    run = start_run(store, brief, model="scripted", plan=plan_reply(2))
+    replies = run_replies(2, lessons=False)[1:]
+    runs.model = GatedModel(replies, hold_at=hold_at or 10_000)
+    runs.launch(Settings(), run.id)
+    return run.id
+
+
+def test_navigating_away_mid_run_and_back_finds_it_going_then_finished(
+    open_page: Callable[..., AppTest], store: Store, runs: ThreadRuns
+) -> None:
+    run_id = start(store, runs, hold_at=2)  # stops while writing step 1's solution
+    model = runs.model
+    assert isinstance(model, GatedModel)
+    assert model.holding.wait(30)
+    app = open_page("run", query={"run": str(run_id)})
+    assert not app.exception
+    assert any("Running: writing step 1 of 2" in t for t in texts(app, "info")), texts(app, "info")
+    assert "```" in "".join(str(c.value) for c in app.code)  # the model's text as it streams
+    assert "Cancel run" in labels(app)
+
+    app.query_params.clear()  # the sidebar drops the URL's query; the session remembers
+    app.switch_page("pages/library.py").run()
+    app.switch_page("pages/run_view.py").run()
+    assert any("Running" in t for t in texts(app, "info"))
+    assert app.query_params["run"] == str(run_id)
+
+    model.gate.set()
+    runs.join()
+    app.run()
+    assert any(f"Finished: task {store.run(run_id).task_id}" in t for t in texts(app, "success"))
+    app = next(b for b in app.button if b.label == "Open task").click().run()
+    assert not app.exception
+    task_id = store.run(run_id).task_id
+    assert app.query_params["task"] == str(task_id) and app.session_state["task_id"] == task_id
+    app.switch_page("pages/task_editor.py").run()  # AppTest does not follow st.switch_page
+    assert any(f"Task {task_id} · revision 1 of 1" in str(c.value) for c in app.caption)
+
+
+def test_verdicts_appear_per_step(
+    open_page: Callable[..., AppTest], store: Store, runs: ThreadRuns
+) -> None:
+    runs.verify = True  # the real sandbox checks the scripted steps
+    run_id = start(store, runs)
+    runs.join(timeout=120)
+    app = open_page("run", query={"run": str(run_id)})
+    verdicts = [t for t in texts(app, "success") if t.startswith("Step")]
+    assert len(verdicts) == 2 and all("verified — 3 tests" in t for t in verdicts), verdicts
+    assert not any(label == "Cancel run" for label in labels(app))
+
+
+def test_cancel_then_resume(
+    open_page: Callable[..., AppTest], store: Store, runs: ThreadRuns
+) -> None:
+    run_id = start(store, runs, hold_at=2)
+    model = runs.model
+    assert isinstance(model, GatedModel) and model.holding.wait(30)
+    app = open_page("run", query={"run": str(run_id)})
+    app = next(b for b in app.button if b.label == "Cancel run").click().run()
+    assert store.cancel_requested(run_id)
+    model.gate.set()
+    runs.join()
+    app.run()
+    assert store.run(run_id).status == "cancelled"
+    assert any("Run cancelled" in t for t in texts(app, "error")), texts(app, "error")
+
+    done = set(store.checkpoints(run_id))
+    runs.model = GatedModel(run_replies(2, lessons=False)[1:][_replies_done(done) :], hold_at=99)
+    app = next(b for b in app.button if b.label == "Resume run").click().run()
+    runs.join()
+    app.run()
+    assert store.run(run_id).status == "done"
+    assert any("Finished" in t for t in texts(app, "success"))
+
+
+def _replies_done(done: set[str]) -> int:
+    """Replies the run used before it stopped: a step is 3 replies, a summary 1."""
+    used = 0
+    for stage, count in (("step:1", 3), ("summary:1", 1), ("step:2", 3), ("summary:2", 1)):
+        if stage in done:
+            used += count
+    return used
+
+
+def test_a_run_whose_worker_died_offers_resume(
+    open_page: Callable[..., AppTest], store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(watch, "EXIT_GRACE_S", 0.0)
+    run = store.create_run(make_brief("an idea", steps=1), model="scripted")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    store.set_progress(run.id, {"stage": "step", "step": 1, "total": 1}, worker_pid=gone.pid)
+    app = open_page("run", query={"run": str(run.id)})
+    assert any("stopped without finishing" in t for t in texts(app, "warning"))
+    assert "Resume run" in labels(app)
+
+
+def test_without_a_run_the_page_lists_recent_runs(
+    open_page: Callable[..., AppTest], store: Store
+) -> None:
+    app = open_page("run")
+    assert any("No runs yet" in t for t in texts(app, "info"))
+    run = store.create_run(make_brief("an idea", steps=1), model="scripted")
+    store.set_run_status(run.id, "failed", error="plan: the model is unreachable")
+    app = open_page("run")
+    app = next(b for b in app.button if b.label == "Show").click().run()
+    assert any("plan: the model is unreachable" in t for t in texts(app, "error"))
+    assert "Resume run" in labels(app)
+
+
+def test_an_unknown_run_is_a_message_and_the_list(
+    open_page: Callable[..., AppTest], store: Store
+) -> None:
+    store.create_run(make_brief("an idea", steps=1), model="scripted")
+    app = open_page("run", query={"run": "99"})
+    assert not app.exception
+    assert "no run 99" in texts(app, "error")
+    assert "Show" in labels(app)

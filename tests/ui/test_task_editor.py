@@ -1,0 +1,147 @@
+"""The task editor: edits become revisions, conflicts are caught, parts regenerate."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+
+from streamlit.testing.v1 import AppTest
+
+from coauthor.llm.testing import ScriptedModel
+from coauthor.pipeline.edit import ProseReply
+from coauthor.store import Store
+
+
+def texts(app: AppTest, kind: str) -> list[str]:
+    return [str(e.value) for e in getattr(app, kind)]
+
+
+def click(app: AppTest, label: str, index: int = 0) -> AppTest:
+    found = [b for b in app.button if b.label == label]
+    assert found, f"no button {label!r}; have {[b.label for b in app.button]}"
+    return found[index].click().run()
+
+
+def editor(open_page: Callable[..., AppTest], task_id: int) -> AppTest:
+    app = open_page("editor", query={"task": str(task_id)})
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_an_edit_is_saved_as_a_new_revision(
+    open_page: Callable[..., AppTest], store: Store, task_id: int
+) -> None:
+    app = editor(open_page, task_id)
+    assert "No unsaved edits." in texts(app, "caption")
+    app.text_area(key=f"story_{task_id}_1_1").input("A new story: the shop's checkout test.")
+    app.run()
+    assert "You have unsaved edits." in texts(app, "caption")
+    app.text_input(key=f"note_{task_id}_1").input("sharper story")
+    app = click(app, "Save")
+    assert "Saved as revision 2." in texts(app, "success")
+    saved = store.revision(task_id)
+    assert saved.number == 2 and saved.source == "edit" and saved.note == "sharper story"
+    assert saved.task.steps[0].story == "A new story: the shop's checkout test."
+    assert saved.task.steps[1] == store.revision(task_id, 1).task.steps[1]
+    assert any("revision 2 of 2" in t for t in texts(app, "caption"))
+
+
+def test_two_authors_saving_the_same_task_get_a_conflict_not_an_overwrite(
+    open_page: Callable[..., AppTest], store: Store, task_id: int
+) -> None:
+    first = editor(open_page, task_id)
+    second = editor(open_page, task_id)
+    first.text_area(key=f"story_{task_id}_1_1").input("First author's story.")
+    click(first, "Save")
+    second.text_area(key=f"theory_{task_id}_1_1").input("Second author's theory.")
+    second = click(second, "Save")
+    assert store.revision(task_id).number == 2  # nothing was overwritten
+    assert any("Someone saved this task in the meantime" in t for t in texts(second, "error"))
+
+    second = click(second, "Save as new revision anyway")
+    head = store.revision(task_id)
+    assert head.number == 3 and "concurrent edit" in head.note
+    assert head.task.steps[0].theory == "Second author's theory."
+    assert store.revision(task_id, 2).task.steps[0].story == "First author's story."
+
+    first.text_area(key=f"story_{task_id}_2_1").input("First author again.")
+    first = click(first, "Save")
+    first = click(first, "Reload")
+    assert not texts(first, "error")
+    assert first.text_area(key=f"theory_{task_id}_3_1").value == "Second author's theory."
+
+
+def test_regenerate_one_part_with_an_instruction_keeps_the_rest(
+    open_page: Callable[..., AppTest], store: Store, task_id: int, model: ScriptedModel
+) -> None:
+    model.add(ProseReply(text="A shorter story."))
+    app = editor(open_page, task_id)
+    app.selectbox(key=f"part_{task_id}_1_2").set_value("story")
+    app.text_input(key=f"instr_{task_id}_1_2").input("make it shorter")
+    app = click(app, "Regenerate", index=1)
+    assert not texts(app, "error"), texts(app, "error")
+    assert "make it shorter" in model.requests[0][-1]["content"]
+    before, after = store.revision(task_id, 1).task, store.revision(task_id).task
+    assert after.steps[1].story == "A shorter story."
+    assert after.steps[1].solution == before.steps[1].solution and after.steps[0] == before.steps[0]
+    assert store.revision(task_id).note == "step 2: regenerated the story (make it shorter)"
+
+
+def test_reverify_shows_the_verdict(
+    open_page: Callable[..., AppTest], store: Store, task_id: int
+) -> None:
+    app = editor(open_page, task_id)
+    assert any("Not verified since it last changed" in t for t in texts(app, "info"))
+    app = click(app, "Re-verify")
+    assert any("Step 1 verified; saved as revision 2." in t for t in texts(app, "success"))
+    assert any(t.startswith("verified — 3 tests") for t in texts(app, "success"))
+    verdict = store.revision(task_id).task.steps[0].verdict
+    assert verdict is not None and verdict.verified and verdict.isolation
+
+
+def test_invalid_edits_and_model_failures_are_messages(
+    open_page: Callable[..., AppTest], store: Store, task_id: int, model: ScriptedModel
+) -> None:
+    app = editor(open_page, task_id)
+    app.text_input(key=f"title_{task_id}_1_1").input("")
+    app = click(app, "Save")
+    assert not app.exception
+    assert any(t.startswith("Invalid title") for t in texts(app, "error")), texts(app, "error")
+    assert store.revision(task_id).number == 1
+
+    model.add(TimeoutError("the model took too long"))
+    app = click(editor(open_page, task_id), "Regenerate")
+    assert not app.exception
+    assert any("Something unexpected went wrong" in t for t in texts(app, "error"))
+
+
+def test_export_markdown_as_a_zip(open_page: Callable[..., AppTest], task_id: int) -> None:
+    app = editor(open_page, task_id)
+    labels = [b.label for b in app.button]
+    assert "Export markdown" in labels and "Export json" in labels
+    app = click(app, "Export markdown")
+    assert not texts(app, "error"), texts(app, "error")
+    data = app.session_state[f"export_{task_id}_1_markdown"]
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert "README.md" in names and any(name.endswith("solution.py") for name in names)
+    app = click(app, "Export notion")  # needs a parent page: a message, not a traceback
+    assert any("Could not export notion" in t for t in texts(app, "error"))
+
+
+def test_saving_one_edit_keeps_every_untouched_part_exactly(
+    open_page: Callable[..., AppTest], store: Store, task_id: int
+) -> None:
+    task = store.revision(task_id).task
+    odd = task.steps[0].model_copy(
+        update={"requirements": ["returns a float\n  even for one value ", "  raises on empty"]}
+    )
+    store.add_revision(
+        task_id, task.model_copy(update={"steps": [odd, *task.steps[1:]]}), source="edit"
+    )
+    app = editor(open_page, task_id)
+    app.text_area(key=f"story_{task_id}_2_1").input("Only the story changes.")
+    click(app, "Save")
+    saved = store.revision(task_id).task.steps[0]
+    assert saved.story == "Only the story changes."
+    assert saved.model_copy(update={"story": odd.story}) == odd
