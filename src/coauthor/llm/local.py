@@ -263,6 +263,8 @@ class LocalModel(OpenAIModel):
         self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
     ) -> Iterator[str | Usage]:
         check_real_model_allowed(self.name)
+        if schema is None:  # the same cap as a plain request: streaming must not cost more
+            max_tokens = min(max_tokens, self.text_cap)
         self._ensure_server()
         started = False
         try:
