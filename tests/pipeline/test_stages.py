@@ -128,3 +128,11 @@ def test_stub_hollows_functions_and_methods_and_drops_main_guard() -> None:
 def test_bad_briefs_say_what_to_do(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(BriefError, match=message):
         make_brief(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_raw_newline_inside_a_json_string_is_accepted_not_reasked() -> None:
+    raw = '{"lessons": [{"title": "Estimate\nan effect", "detail": ""}]}'
+    model = ScriptedModel([raw])
+    got = lessons(context(model), "idea")
+    assert got[0].title == "Estimate\nan effect"
+    model.assert_done()

@@ -142,9 +142,9 @@ class Model(ABC):
             spent.add(completion.usage)
             reply = completion.text
             try:
-                return output.model_validate_json(_json_part(reply))
-            except ValidationError as exc:
-                problem = _short_errors(exc)
+                return output.model_validate(_parsed(reply))
+            except ValueError as exc:  # invalid JSON, or a ValidationError
+                problem = _short_errors(exc) if isinstance(exc, ValidationError) else str(exc)
             if attempt < self.reasks:
                 history += [
                     {"role": "assistant", "content": reply},
@@ -235,6 +235,15 @@ def _estimate(messages: list[Message], chunks: list[str]) -> Usage:
     """Usage where a streaming server does not report it: a delta is about one token."""
     prompt = sum(len(m["content"]) for m in messages) // 4
     return Usage(prompt_tokens=prompt, completion_tokens=len(chunks))
+
+
+def _parsed(reply: str) -> Any:
+    """The reply's JSON; raw control characters inside strings (a newline a small model
+    wrote into a grammar-constrained string) are accepted rather than re-asked."""
+    try:
+        return json.loads(_json_part(reply), strict=False)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the reply is not valid JSON: {exc}") from None
 
 
 def _json_part(reply: str) -> str:

@@ -161,13 +161,15 @@ class BubblewrapSandbox(LocalSandbox):
         args += _dirs("/etc", made)
         for path in _ETC_FILES:
             args += ["--ro-bind-try", path, path]
-        for root in self._roots:
-            args += _dirs(str(PurePosixPath(root).parent), made)
-            args += ["--ro-bind", root, root]
         tmp_bytes = 4 * limits.file_size_mb * 1024 * 1024
         args += ["--proc", "/proc", "--dev", "/dev"]
         args += ["--perms", "1777", "--size", str(64 * 1024 * 1024), "--tmpfs", "/dev/shm"]
         args += ["--perms", "1777", "--size", str(tmp_bytes), "--tmpfs", "/tmp"]
+        # after the private /tmp: an interpreter that lives under /tmp (a venv in a
+        # temporary checkout) is bound on top of it instead of being hidden by it
+        for root in self._roots:
+            args += _dirs(str(PurePosixPath(root).parent), made)
+            args += ["--ro-bind", root, root]
         args += _dirs("/sandbox", made)
         args += ["--ro-bind", str(PROBE_DIR), HELPERS_DIR]
         args += ["--bind", str(folder.work), TASK_DIR, "--remount-ro", "/"]
