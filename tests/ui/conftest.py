@@ -19,11 +19,11 @@ from coauthor.ui import resources
 
 APP = Path(__file__).parents[2] / "src" / "coauthor" / "ui" / "app.py"
 PAGES = {
-    "new": "pages/new_task.py",
-    "run": "pages/run_view.py",
-    "editor": "pages/task_editor.py",
-    "library": "pages/library.py",
-    "settings": "pages/studio_settings.py",
+    "new": "views/new_task.py",
+    "run": "views/run_view.py",
+    "editor": "views/task_editor.py",
+    "library": "views/library.py",
+    "settings": "views/studio_settings.py",
 }
 
 

@@ -83,10 +83,7 @@ def test_an_author_edits_a_step_through_the_chat(
     with Store(studio.db) as store:
         task_id = store.create_task(sample_task(2)).id
 
-    # the studio's entry first: until one script run has called st.navigation, a fresh
-    # server serves the files under pages/ on their own (Streamlit's old multipage mode)
-    page.goto(studio.url)
-    expect(page.get_by_role("heading", name="New task")).to_be_visible()
+    # a deep link as the very first request of a fresh server: still the whole studio
     page.goto(f"{studio.url}/copilot?task={task_id}")
     expect(page.get_by_role("heading", name="Copilot")).to_be_visible()
     expect(page.locator('[data-testid="stSidebarNav"] a', has_text="Task editor")).to_be_visible()

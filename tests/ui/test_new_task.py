@@ -95,8 +95,8 @@ def test_every_stage_can_be_revisited_without_losing_the_others(
     model.add(lessons_reply())
     app = suggest(open_page("new"))
     app.text_input(key="wz_lesson_title_2").input("Handle empty groups")
-    app.switch_page("pages/library.py").run()  # somewhere else entirely
-    app.switch_page("pages/new_task.py").run()
+    app.switch_page("views/library.py").run()  # somewhere else entirely
+    app.switch_page("views/new_task.py").run()
     assert lesson_titles(app) == ["Estimate an effect", "Handle empty groups"]
     app.segmented_control(key="wz_stage").set_value("Idea").run()
     assert app.text_area(key="wz_idea").value == IDEA

@@ -50,8 +50,8 @@ def test_navigating_away_mid_run_and_back_finds_it_going_then_finished(
     assert "Cancel run" in labels(app)
 
     app.query_params.clear()  # the sidebar drops the URL's query; the session remembers
-    app.switch_page("pages/library.py").run()
-    app.switch_page("pages/run_view.py").run()
+    app.switch_page("views/library.py").run()
+    app.switch_page("views/run_view.py").run()
     assert any("Running" in t for t in texts(app, "info"))
     assert app.query_params["run"] == str(run_id)
 
@@ -63,7 +63,7 @@ def test_navigating_away_mid_run_and_back_finds_it_going_then_finished(
     assert not app.exception
     task_id = store.run(run_id).task_id
     assert app.query_params["task"] == str(task_id) and app.session_state["task_id"] == task_id
-    app.switch_page("pages/task_editor.py").run()  # AppTest does not follow st.switch_page
+    app.switch_page("views/task_editor.py").run()  # AppTest does not follow st.switch_page
     assert any(f"Task {task_id} · revision 1 of 1" in str(c.value) for c in app.caption)
 
 

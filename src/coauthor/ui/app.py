@@ -1,7 +1,7 @@
 """Co-Author studio: ``streamlit run src/coauthor/ui/app.py``.
 
 The entry only sets up the page and the navigation; each page is its own file
-under ``pages/`` and calls the core through ``coauthor.ui.resources``.
+under ``views/`` and calls the core through ``coauthor.ui.resources``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ def main() -> None:
     st.set_page_config(
         page_title="Co-Author studio", page_icon=":material/edit_note:", layout="wide"
     )
-    # Until a fresh server's first st.navigation call, Streamlit treats pages/ as its legacy
-    # multipage folder: a URL naming a file there would run that page without this entry.
-    # Hence URL paths unlike the file names where the names differ from the titles.
+    # The page files live in views/, not pages/: Streamlit would treat a pages/ folder as
+    # its legacy multipage folder and serve deep links without this entry.
     pages = [
         st.Page(view.NEW_TASK, title="New task", icon=":material/add:", url_path="new"),
         st.Page(view.RUN_VIEW, title="Run", icon=":material/play_circle:", url_path="run"),

@@ -18,12 +18,12 @@ from coauthor.store import ConflictError, NotFoundError
 
 log = logging.getLogger("coauthor.ui")
 
-NEW_TASK = "pages/new_task.py"
-RUN_VIEW = "pages/run_view.py"
-EDITOR = "pages/task_editor.py"
-LIBRARY = "pages/library.py"
-SETTINGS = "pages/studio_settings.py"
-COPILOT = "pages/copilot.py"
+NEW_TASK = "views/new_task.py"
+RUN_VIEW = "views/run_view.py"
+EDITOR = "views/task_editor.py"
+LIBRARY = "views/library.py"
+SETTINGS = "views/studio_settings.py"
+COPILOT = "views/copilot.py"
 
 KNOWN = (
     BriefError,
