@@ -16,24 +16,13 @@ from coauthor.copilot.intents import Intent
 from coauthor.copilot.phrases import say
 from coauthor.copilot.retrieval import Index, content
 from coauthor.copilot.session import Reply, Request, Session
-from coauthor.copilot.slots import normalized
+from coauthor.copilot.slots import DIFFICULTY_WORDS, TYPE_WORDS, normalized
 from coauthor.schemas import Task
 from coauthor.store import TaskInfo
 
 THRESHOLD = 0.1
 LIMIT = 10
 
-_DIFFICULTY = {
-    "intern": r"\bintern|стажер",
-    "junior": r"\bjunior|джун",
-    "middle": r"\bmiddle|мидл",
-    "senior": r"\bsenior|сеньор|синьор",
-}
-_TYPE = {
-    "one-shot": r"\bone[\s-]?shot|одношаг|ваншот",
-    "challenge": r"\bchallenge|челлендж",
-    "quest": r"\bquests?\b|квест",
-}
 _DOMAIN_ALIASES = {
     "fintech": r"финтех|банк|\bbank",
     "e-commerce": r"\be-?commerce|е-?коммерс|маркетплейс|интернет-магазин",
@@ -108,8 +97,8 @@ def document(task: Task) -> str:
 
 def _passes(info: TaskInfo, task: Task, norm: str) -> bool:
     checks = [
-        _named(_DIFFICULTY, norm, info.difficulty.value),
-        _named(_TYPE, norm, info.task_type.value),
+        _named(DIFFICULTY_WORDS, norm, info.difficulty.value),
+        _named(TYPE_WORDS, norm, info.task_type.value),
         _domain_ok(info.domain, norm),
         _verification_ok(task, norm),
         _recent_ok(info.updated_at, norm),
@@ -150,7 +139,7 @@ def _recent_ok(updated: datetime, norm: str) -> bool:
 
 def _without_filters(norm: str, domains: list[str]) -> str:
     """What is left of the message once the filters it names are taken out."""
-    patterns = [*_DIFFICULTY.values(), *_TYPE.values()]
+    patterns = [*DIFFICULTY_WORDS.values(), *TYPE_WORDS.values()]
     patterns += [_UNVERIFIED, _VERIFIED, *_RECENT.values(), _SIMILAR]
     if re.search(_DOMAIN_WORD, norm):  # a domain filter: its words are not search terms
         patterns += [*_DOMAIN_ALIASES.values(), *(re.escape(normalized(d)) for d in domains)]

@@ -12,21 +12,10 @@ import re
 from coauthor.copilot.intents import Intent
 from coauthor.copilot.phrases import say
 from coauthor.copilot.session import Reply, Request, Session
-from coauthor.copilot.slots import normalized
+from coauthor.copilot.slots import DIFFICULTY_WORDS, TYPE_WORDS, normalized
 from coauthor.pipeline.brief import make_brief
 from coauthor.schemas import MAX_STEPS, TaskBrief
 
-_DIFFICULTY = {
-    "intern": r"\bintern|стажер",
-    "junior": r"\bjunior|джун",
-    "middle": r"\bmiddle|\bmid-level|мидл",
-    "senior": r"\bsenior|сеньор|синьор",
-}
-_TYPE = {
-    "one-shot": r"\bone[\s-]?shot|одношаг|ваншот",
-    "challenge": r"\bchallenge|челлендж",
-    "quest": r"\bquest|квест",
-}
 _DOMAINS = {
     "fintech": r"\bfintech|финтех|\bbank|банк|\bcredit|кредит|\bpayment|платеж",
     "e-commerce": r"\be-?commerce|маркетплейс|\bmarketplace|интернет-магазин|\bonline shop",
@@ -69,8 +58,8 @@ def proposal(text: str) -> TaskBrief:
     return make_brief(
         idea(text),
         domain=_first(_DOMAINS, norm) or _explicit_domain(norm) or "e-commerce",
-        difficulty=_first(_DIFFICULTY, norm) or "junior",
-        task_type=_first(_TYPE, norm) or "quest",
+        difficulty=_first(DIFFICULTY_WORDS, norm) or "junior",
+        task_type=_first(TYPE_WORDS, norm) or "quest",
         language=Request.of(text).language.value,
         steps=min(int(steps.group(1)), MAX_STEPS) if steps and int(steps.group(1)) else 3,
     )

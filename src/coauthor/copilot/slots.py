@@ -167,3 +167,18 @@ def _format(norm: str) -> str | None:
     if hits:
         return min(hits)[1]
     return "otter" if _NOTEBOOK.search(norm) else None
+
+
+# Difficulty and task-type words (en/ru) as authors write them; shared by the copilot's
+# new-task proposals and library filters.
+DIFFICULTY_WORDS = {
+    "intern": r"\bintern|стажер",
+    "junior": r"\bjunior|джун",
+    "middle": r"\bmiddle|\bmid-level|мидл",
+    "senior": r"\bsenior|сеньор|синьор",
+}
+TYPE_WORDS = {
+    "one-shot": r"\bone[\s-]?shot|одношаг|ваншот",
+    "challenge": r"\bchallenge|челлендж",
+    "quest": r"\bquest|квест",
+}
