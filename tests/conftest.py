@@ -1,12 +1,13 @@
-"""Real model requests are blocked unless a test is marked ``real_model``."""
+"""Real model requests are blocked unless a test is marked ``real_model``; every
+ScriptedModel a passing test made must have used all its replies."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 
-from coauthor.llm.testing import block_real_models
+from coauthor.llm.testing import block_real_models, watch_scripted_models
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +15,25 @@ def _block_real_models(request: pytest.FixtureRequest) -> Iterator[None]:
     block_real_models(request.node.get_closest_marker("real_model") is None)
     yield
     block_real_models(False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    item.stash[_REPORTS] = {**item.stash.get(_REPORTS, {}), report.when: report}
+    return report
+
+
+_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+@pytest.fixture(autouse=True)
+def _scripted_replies_used_up(request: pytest.FixtureRequest) -> Iterator[None]:
+    with watch_scripted_models() as made:
+        yield
+    call = request.node.stash.get(_REPORTS, {}).get("call")
+    left = [len(model.replies) for model in made if model.replies]
+    if call is not None and call.passed and left:
+        pytest.fail(f"ScriptedModel replies left unused: {left}", pytrace=False)

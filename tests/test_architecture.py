@@ -15,7 +15,7 @@ ALLOWED = {
     "settings": set(),
     "prompts": set(),
     "llm": {"schemas", "settings", "prompts"},
-    "store": {"schemas", "llm"},
+    "store": {"schemas"},
     "export": {"schemas"},
     "sandbox": {"schemas"},
     "pipeline": {"schemas", "settings", "prompts", "llm", "store", "export", "sandbox"},

@@ -10,31 +10,28 @@ from typer.testing import CliRunner
 
 from coauthor.cli import app
 from coauthor.llm.base import ModelUnavailableError
-from coauthor.llm.registry import register_backend
+from coauthor.llm.registry import registered_backend
 from coauthor.llm.testing import ScriptedModel
-from coauthor.settings import Settings
 from coauthor.store import Store
 from coauthor.testing import run_replies
 
-scripted = ScriptedModel()
 
-
-def _scripted(argument: str, settings: Settings) -> ScriptedModel:
-    return scripted
-
-
-register_backend("scripted", _scripted, forms=["scripted"])
+@pytest.fixture
+def scripted() -> Iterator[ScriptedModel]:
+    """The model every command of a test gets (``COAUTHOR_MODEL=scripted``)."""
+    model = ScriptedModel()
+    with registered_backend("scripted", lambda argument, settings: model, forms=["scripted"]):
+        yield model
 
 
 @pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scripted: ScriptedModel
+) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("COAUTHOR_DATABASE_URL", url)
     monkeypatch.setenv("COAUTHOR_MODEL", "scripted")
-    scripted.replies.clear()
-    scripted.requests.clear()
     yield url
-    scripted.assert_done()
 
 
 def cli(*args: str) -> tuple[int, str, str]:
@@ -42,7 +39,9 @@ def cli(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_new_json_prints_one_object_and_the_task_is_stored(database: str) -> None:
+def test_new_json_prints_one_object_and_the_task_is_stored(
+    database: str, scripted: ScriptedModel
+) -> None:
     scripted.add(*run_replies(2))
     code, out, err = cli("new", "A/B sample size", "--steps", "2", "--json")
     assert code == 0, err
@@ -61,7 +60,9 @@ def test_new_json_prints_one_object_and_the_task_is_stored(database: str) -> Non
     assert [t["task_id"] for t in listed["tasks"]] == [1] and listed["runs"] == []
 
 
-def test_show_prints_the_anatomy_and_export_writes_the_bundle(tmp_path: Path) -> None:
+def test_show_prints_the_anatomy_and_export_writes_the_bundle(
+    tmp_path: Path, scripted: ScriptedModel
+) -> None:
     scripted.add(*run_replies(2))
     assert cli("new", "idea", "--steps", "2")[0] == 0
     code, out, _ = cli("show", "1")
@@ -105,7 +106,9 @@ def test_unreadable_master_document_is_input_error(
     assert code == 2 and "master document" in err
 
 
-def test_a_fault_mid_run_is_saved_as_failed_and_resumes(database: str) -> None:
+def test_a_fault_mid_run_is_saved_as_failed_and_resumes(
+    database: str, scripted: ScriptedModel
+) -> None:
     replies = run_replies(1)
     scripted.add(*replies[:3], ModelUnavailableError("cannot reach the model server"))
     code, out, err = cli("new", "idea", "--steps", "1", "--json")
@@ -121,7 +124,9 @@ def test_a_fault_mid_run_is_saved_as_failed_and_resumes(database: str) -> None:
     assert json.loads(out)["status"] == "done"
 
 
-def test_a_model_that_keeps_returning_invalid_json_is_a_fault(database: str) -> None:
+def test_a_model_that_keeps_returning_invalid_json_is_a_fault(
+    database: str, scripted: ScriptedModel
+) -> None:
     scripted.add("{}", "not json", '{"lessons": 3}')
     code, out, err = cli("new", "idea", "--steps", "1")
     assert code == 1 and out == ""

@@ -8,24 +8,28 @@ import pytest
 from typer.testing import CliRunner
 
 from coauthor.cli import app
-from coauthor.llm.registry import register_backend
+from coauthor.llm.registry import registered_backend
 from coauthor.llm.testing import ScriptedModel
 from coauthor.pipeline.repair import Diagnosis
 from coauthor.store import Store
 from coauthor.testing import SOLUTION, TESTS, run_replies
 
-scripted = ScriptedModel()
-register_backend("scriptedverify", lambda argument, settings: scripted)
+
+@pytest.fixture
+def scripted() -> Iterator[ScriptedModel]:
+    model = ScriptedModel()
+    with registered_backend("scriptedverify", lambda argument, settings: model):
+        yield model
 
 
 @pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scripted: ScriptedModel
+) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'verify.db'}"
     monkeypatch.setenv("COAUTHOR_DATABASE_URL", url)
     monkeypatch.setenv("COAUTHOR_MODEL", "scriptedverify")
-    scripted.replies.clear()
     yield url
-    scripted.assert_done()
 
 
 def cli(*args: str) -> tuple[int, str, str]:
@@ -33,7 +37,7 @@ def cli(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_new_verifies_every_step_and_reports_the_verdicts() -> None:
+def test_new_verifies_every_step_and_reports_the_verdicts(scripted: ScriptedModel) -> None:
     scripted.add(*run_replies(2))
     code, out, err = cli("new", "idea", "--steps", "2", "--json")
     assert code == 0, err
@@ -45,7 +49,9 @@ def test_new_verifies_every_step_and_reports_the_verdicts() -> None:
     assert set(first["starter_outcomes"].values()) <= {"failed", "error"}
 
 
-def test_a_broken_step_is_repaired_round_by_round_each_a_revision(database: str) -> None:
+def test_a_broken_step_is_repaired_round_by_round_each_a_revision(
+    database: str, scripted: ScriptedModel
+) -> None:
     wrong = SOLUTION.replace("np.mean(treatment) - np.mean(control)", "0.0")
     replies = run_replies(1)
     replies[3] = f"```python\n{wrong}```"  # the generated solution is wrong
@@ -75,14 +81,14 @@ def test_a_broken_step_is_repaired_round_by_round_each_a_revision(database: str)
     assert sources == ["generate", "verify", "repair", "verify"]
 
 
-def test_verify_rejects_a_step_that_does_not_exist() -> None:
+def test_verify_rejects_a_step_that_does_not_exist(scripted: ScriptedModel) -> None:
     scripted.add(*run_replies(1))
     assert cli("new", "idea", "--steps", "1", "--no-verify")[0] == 0
     code, _, err = cli("verify", "1", "--step", "5")
     assert code == 2 and "no step 5" in err
 
 
-def test_tests_that_fake_a_pass_never_verify_a_step() -> None:
+def test_tests_that_fake_a_pass_never_verify_a_step(scripted: ScriptedModel) -> None:
     faking = TESTS + "\n\nimport os\nos._exit(0)\n"
     replies = run_replies(1)
     replies[4] = f"```python\n{faking}```"

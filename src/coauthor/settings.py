@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     seed: int = 42
     n_ctx: int = Field(default=8192, ge=2048)
+    model_routing: bool | None = Field(
+        default=None,
+        description="Whether the model may decide unsure copilot intents and write free "
+        "answers; default: the backend decides (an embedded model under 1B parameters may not)",
+    )
+    context_tokens: int = Field(
+        default=32_768, ge=2048, description="Context window of a remote model, in tokens"
+    )
     local_text_tokens: int = Field(
         default=450, ge=64, description="Cap on a plain-text (code) reply of the embedded model"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from coauthor.copilot import Session
-from coauthor.pipeline.edit import replace_step
+from coauthor.llm.base import Capabilities
 from coauthor.schemas import Language, Lesson, Link, Step, Task, TaskBrief, Verdict
 from coauthor.testing import SOLUTION, TESTS, plan_reply
 
@@ -36,17 +36,30 @@ def a_task(steps: int = 2, *, language: Language = Language.en, domain: str = "e
     return Task(brief=brief, plan=plan_reply(steps), steps=[a_step(n) for n in range(1, steps + 1)])
 
 
-def passing(task: Task, number: int) -> Task:
-    """A fake checking system: every step it sees is verified with its three tests."""
-    verdict = Verdict(verified=True, tests=3, coverage=100.0)
-    step = task.steps[number - 1].model_copy(update={"verdict": verdict})
-    return replace_step(task, number, step)
+class FakeChecker:
+    """A checking system that gives every step it sees the same verdict."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        self.given = verdict
+
+    def verdict(self, step: Step) -> Verdict:
+        return self.given
 
 
-def failing(task: Task, number: int) -> Task:
-    verdict = Verdict(verified=False, tests=3, problems=["the starter passes test_positive"])
-    step = task.steps[number - 1].model_copy(update={"verdict": verdict})
-    return replace_step(task, number, step)
+passing = FakeChecker(Verdict(verified=True, tests=3, coverage=100.0))
+failing = FakeChecker(
+    Verdict(verified=False, tests=3, problems=["the starter passes test_positive"])
+)
 
 
 SessionFactory = Callable[..., Session]
+
+
+def with_verdicts(task: Task, checker: FakeChecker) -> Task:
+    """``task`` with every step judged by ``checker``."""
+    steps = [step.model_copy(update={"verdict": checker.given}) for step in task.steps]
+    return task.model_copy(update={"steps": steps})
+
+
+CAPABLE = Capabilities(routing=True)
+"""What a model able to route messages and write answers declares."""

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from copilot_helpers import SessionFactory, a_task, passing
+from copilot_helpers import CAPABLE, SessionFactory, a_task, passing, with_verdicts
 
-from coauthor.copilot import Intent, Request, Slots, proposal
+from coauthor.copilot import Intent, Reply, Request, Slots, proposal
 from coauthor.copilot.conversation import other
 from coauthor.copilot.explain import explain
 from coauthor.copilot.guidelines import ask_guidelines, passages, relevant
 from coauthor.copilot.library import ask_library
 from coauthor.copilot.new_task import new_task
+from coauthor.copilot.results import Finding, Findings, Matches, Proposal, Sections
 from coauthor.copilot.review import ModelFinding, ModelReview, collected_tests, review
 from coauthor.llm.base import ModelUnavailableError
 from coauthor.llm.testing import ScriptedModel
@@ -43,7 +44,11 @@ def test_guideline_answers_quote_the_sections_used(
     session: SessionFactory, question: str, section: str, words: str
 ) -> None:
     reply = ask_guidelines(session(), Request.of(question))
-    assert reply.intent is Intent.ask_guidelines and section in reply.data["sections"]
+    assert (
+        reply.intent is Intent.ask_guidelines
+        and isinstance(reply.result, Sections)
+        and section in reply.result.sections
+    )
     assert f"**{section}**" in reply.text and words in reply.text and "> " in reply.text
 
 
@@ -53,12 +58,14 @@ def test_guideline_answers_quote_the_sections_used(
 def test_nothing_relevant_means_no_invented_answer(session: SessionFactory, question: str) -> None:
     assert relevant(default_master(), question) == []
     reply = ask_guidelines(session(), Request.of(question))
-    assert reply.text == "The master document does not cover this." and not reply.data["sections"]
+    assert reply.text == "The master document does not cover this." and reply.result == Sections(
+        sections=[]
+    )
 
 
 def test_a_capable_model_phrases_the_answer_from_the_quotes(session: SessionFactory) -> None:
-    model = ScriptedModel(["Hints guide without giving the answer away."])
-    s = session(model=model, capable=True)
+    model = ScriptedModel(["Hints guide without giving the answer away."], capabilities=CAPABLE)
+    s = session(model=model)
     reply = ask_guidelines(s, Request.of("what about hints?"))
     assert reply.text.startswith("Hints guide without") and "> Hints guide" in reply.text
     assert "> Hints guide" in model.requests[0][-1]["content"]
@@ -81,7 +88,9 @@ def library(store: Store) -> dict[str, int]:
         "ts": titled("Forecasting daily demand", "retail", "middle", "challenge", "Time series"),
     }
     found = {name: store.create_task(task).id for name, task in ids.items()}
-    store.add_revision(found["ab"], passing(store.revision(found["ab"]).task, 1), source="verify")
+    store.add_revision(
+        found["ab"], with_verdicts(store.revision(found["ab"]).task, passing), source="verify"
+    )
     return found
 
 
@@ -102,7 +111,7 @@ def test_library_search_lists_matches_with_links(
 ) -> None:
     ids = library(store)
     reply = ask_library(session(), Request.of(question))
-    assert sorted(reply.data["tasks"]) == sorted(ids[name] for name in expected)
+    assert sorted(matched(reply)) == sorted(ids[name] for name in expected)
     first = ids[expected[0]]
     assert f"task {first}: " in reply.text
     assert any(link.startswith(f"task:{first}@") for link in reply.links)
@@ -119,13 +128,13 @@ def test_similar_tasks_exclude_the_open_one(session: SessionFactory, store: Stor
     ids = library(store)
     s = session(task=a_task(1))
     reply = ask_library(s, Request.of("is there something similar to this task?"))
-    assert s.task_id not in reply.data["tasks"] and ids["ab"] in reply.data["tasks"]
+    assert s.task_id not in matched(reply) and ids["ab"] in matched(reply)
 
 
 def test_recent_filter(session: SessionFactory, store: Store) -> None:
     ids = library(store)
     reply = ask_library(session(), Request.of("list the quests we wrote last week"))
-    assert reply.data["tasks"] == [ids["churn"]]  # every task is minutes old; one is a quest
+    assert matched(reply) == [ids["churn"]]  # every task is minutes old; one is a quest
 
 
 # -- explain -------------------------------------------------------------------------
@@ -156,25 +165,26 @@ def test_review_lists_concrete_findings_per_step(session: SessionFactory) -> Non
     weak = task.steps[1].model_copy(
         update={"links": [], "tests": "def test_one():\n    assert True\n", "flags": ["odd"]}
     )
-    task = task.model_copy(update={"steps": [task.steps[0], weak]})
-    s = session(task=passing(task, 1))
+    first = task.steps[0].model_copy(update={"verdict": passing.given})
+    s = session(task=task.model_copy(update={"steps": [first, weak]}))
     reply = review(s, Request.of("review this task"))
-    findings = {(f["step"], f["text"]) for f in reply.data["findings"]}
+    findings = {(f.step, f.text) for f in found(reply)}
     assert (2, "the theory has no link to a trustworthy source") in findings
     assert (2, "only 1 test(s); the definition of done asks for at least three") in findings
     assert (2, "the tests do not import from `solution`") in findings
     assert (2, "not verified since it last changed") in findings
     assert (2, "left for the author: odd") in findings
-    assert not [f for f in reply.data["findings"] if f["step"] == 1]
+    assert not [f for f in found(reply) if f.step == 1]
     assert "Step 2:" in reply.text and "Step 1:" not in reply.text
 
 
 def test_review_of_a_clean_task_and_the_model_pass(session: SessionFactory) -> None:
-    task = passing(passing(a_task(2), 1), 2)
-    model = ScriptedModel([ModelReview(findings=[ModelFinding(step=2, text="Story repeats.")])])
-    s = session(model=model, task=task, capable=True)
+    task = with_verdicts(a_task(2), passing)
+    review_reply = ModelReview(findings=[ModelFinding(step=2, text="Story repeats.")])
+    model = ScriptedModel([review_reply], capabilities=CAPABLE)
+    s = session(model=model, task=task)
     reply = review(s, Request.of("проведи ревью задачи перед релизом"))
-    assert reply.data["findings"] == [{"step": 2, "text": "Story repeats.", "source": "model"}]
+    assert found(reply) == [Finding(step=2, text="Story repeats.", source="model")]
     assert "Шаг 2:" in reply.text and "(model)" in reply.text
     clean = review(session(task=task), Request.of("review"))
     assert "No findings" in clean.text
@@ -196,7 +206,7 @@ def test_review_finds_starters_that_are_the_solution_and_file_reads(
         update={"starter": step.solution, "tests": step.tests + "\nopen('data.csv')\n"}
     )
     s = session(task=task.model_copy(update={"steps": [leaky]}))
-    texts = {f["text"] for f in review(s, Request.of("review")).data["findings"]}
+    texts = {f.text for f in found(review(s, Request.of("review")))}
     assert "the starter is the reference solution: it gives the answer away" in texts
     assert "the code reads files or the network; tests must create their own data" in texts
 
@@ -238,7 +248,11 @@ def test_new_task_reply_carries_the_brief_and_starts_nothing(
 ) -> None:
     reply = new_task(session(), Request.of("new one-shot task: implement precision@k"))
     assert reply.intent is Intent.new_task and reply.revision is None
-    assert reply.data["brief"]["task_type"] == "one-shot" and "Shall I generate" in reply.text
+    assert (
+        isinstance(reply.result, Proposal)
+        and reply.result.brief.task_type == "one-shot"
+        and "Shall I generate" in reply.text
+    )
     assert store.list_runs() == [] and store.list_tasks() == []
 
 
@@ -250,6 +264,16 @@ def test_other_is_one_polite_line_in_the_authors_language(session: SessionFactor
 
 def test_a_failing_model_leaves_the_quotes_and_the_checks(session: SessionFactory) -> None:
     down = ModelUnavailableError("the server is down")
-    s = session(model=ScriptedModel([down, down]), task=a_task(1), capable=True)
+    s = session(model=ScriptedModel([down, down], capabilities=CAPABLE), task=a_task(1))
     assert ask_guidelines(s, Request.of("hints?")).text.startswith("From the master document")
     assert "not verified since it last changed" in review(s, Request.of("review")).text
+
+
+def matched(reply: Reply) -> list[int]:
+    assert isinstance(reply.result, Matches), reply.result
+    return reply.result.tasks
+
+
+def found(reply: Reply) -> list[Finding]:
+    assert isinstance(reply.result, Findings), reply.result
+    return reply.result.findings

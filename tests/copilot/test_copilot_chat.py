@@ -9,6 +9,7 @@ from copilot_helpers import SessionFactory, a_task, passing
 
 from coauthor.copilot import DecidedBy, Intent, Router, Slots, default_classifier, handle
 from coauthor.copilot.exporting import export
+from coauthor.copilot.results import Checks, Clarify, Proposal
 from coauthor.copilot.session import Request
 from coauthor.llm.testing import ScriptedModel
 from coauthor.pipeline.edit import ProseReply
@@ -19,7 +20,7 @@ def test_a_routed_edit_is_logged_with_intent_confidence_and_result(
     session: SessionFactory, store: Store
 ) -> None:
     model = ScriptedModel([ProseReply(text="Short.")])
-    s = session(model=model, task=a_task(), verify=passing)
+    s = session(model=model, task=a_task(), checker=passing)
     reply = handle(s, "Сократи легенду во втором шаге")
     assert reply.intent is Intent.edit_step and reply.revision == 2
     assert reply.decision is not None and reply.decision.decided_by is DecidedBy.classifier
@@ -52,15 +53,16 @@ def test_an_unsure_message_gets_one_clarifying_question(
     s = session(task=a_task(), router=never_sure)
     reply = handle(s, "step 2 tests")
     assert reply.intent is None and reply.text.startswith("Do you want me to ")
-    assert len(reply.data["choices"]) == 2 and s.head().number == 1
+    assert isinstance(reply.result, Clarify) and len(reply.result.choices) == 2
+    assert s.head().number == 1
     logged = json.loads(store.logbook(task_id=s.task_id)[-1].reply)
     assert logged["decided_by"] == "nobody" and logged["result"]["intent"] is None
 
 
 def test_the_author_can_pick_the_intent_and_slots(session: SessionFactory) -> None:
-    s = session(task=a_task(), verify=passing)
+    s = session(task=a_task(), checker=passing)
     reply = handle(s, "that one", intent=Intent.verify, slots=Slots(step=1))
-    assert reply.intent is Intent.verify and reply.data["verified"] == {1: True}
+    assert reply.intent is Intent.verify and reply.result == Checks(verified={1: True})
     assert reply.decision is not None and reply.decision.decided_by is DecidedBy.author
 
 
@@ -96,6 +98,7 @@ def test_export_asks_for_a_format_and_explains_a_missing_one(session: SessionFac
 
 def test_new_task_through_handle(session: SessionFactory, store: Store) -> None:
     reply = handle(session(), "хочу задачу про метрики ранжирования NDCG и MAP")
-    assert reply.intent is Intent.new_task and reply.data["brief"]["language"] == "ru"
+    assert reply.intent is Intent.new_task and isinstance(reply.result, Proposal)
+    assert reply.result.brief.language == "ru"
     assert store.list_tasks() == []
     assert store.chat(None)[-1].meta["intent"] == "new_task"

@@ -13,28 +13,32 @@ from typer.testing import CliRunner
 
 from coauthor.cli import app
 from coauthor.copilot.review import ModelReview
-from coauthor.llm.registry import register_backend
+from coauthor.llm.base import Capabilities
+from coauthor.llm.registry import registered_backend
 from coauthor.llm.testing import ScriptedModel
 from coauthor.pipeline.edit import ProseReply
 from coauthor.settings import Settings
 from coauthor.store import Store
 from coauthor.testing import run_replies
 
-scripted = ScriptedModel()
-register_backend("copilotscripted", lambda argument, settings: scripted)
+
+@pytest.fixture
+def scripted() -> Iterator[ScriptedModel]:
+    """``COAUTHOR_MODEL=copilotscripted``: a model able to route and answer."""
+    model = ScriptedModel(capabilities=Capabilities(routing=True))
+    with registered_backend("copilotscripted", lambda argument, settings: model):
+        yield model
 
 
 @pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scripted: ScriptedModel
+) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("COAUTHOR_DATABASE_URL", url)
     monkeypatch.setenv("COAUTHOR_MODEL", "copilotscripted")
     monkeypatch.chdir(tmp_path)
-    scripted.replies.clear()
-    scripted.requests.clear()
-    scripted.recorder = None
     yield url
-    scripted.assert_done()
 
 
 def cli(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
@@ -57,7 +61,9 @@ def test_ask_json_answers_a_guideline_question_without_a_model() -> None:
 
 
 @pytest.mark.slow
-def test_ask_edits_a_step_and_the_sandbox_reverifies_it(database: str) -> None:
+def test_ask_edits_a_step_and_the_sandbox_reverifies_it(
+    database: str, scripted: ScriptedModel
+) -> None:
     task_id = stored_task(database)
     scripted.add(ProseReply(text="A shorter story."))
     code, out, err = cli(
@@ -67,7 +73,7 @@ def test_ask_edits_a_step_and_the_sandbox_reverifies_it(database: str) -> None:
     payload = json.loads(out)
     assert payload["intent"] == "edit_step" and payload["revision"] == 2
     assert payload["slots"] == {"step": 2, "part": "story"}
-    assert payload["data"]["verified"] is True, payload["text"]
+    assert payload["result"]["verified"] is True, payload["text"]
     with Store(database) as store:
         head = store.revision(task_id)
         assert head.source == "copilot" and head.task.steps[1].story == "A shorter story."
@@ -114,7 +120,7 @@ def test_settings_are_the_only_configuration() -> None:
     assert Settings().model == "copilotscripted"
 
 
-def test_a_capable_model_phrases_guideline_answers() -> None:
+def test_a_capable_model_phrases_guideline_answers(scripted: ScriptedModel) -> None:
     scripted.add("Hints guide; they never give the answer away.")
     code, out, err = cli("ask", "what does our master document say about hints?")
     assert code == 0, err
@@ -122,7 +128,9 @@ def test_a_capable_model_phrases_guideline_answers() -> None:
 
 
 @pytest.mark.slow
-def test_chat_generates_the_proposed_task_and_opens_it(database: str) -> None:
+def test_chat_generates_the_proposed_task_and_opens_it(
+    database: str, scripted: ScriptedModel
+) -> None:
     scripted.add(*run_replies(1), ModelReview(findings=[]))  # the review's model pass
     lines = "/task 99\nnew one-shot task in 1 step: compute the mean uplift\ny\nreview\nq\n"
     code, out, err = cli("chat", stdin=lines)

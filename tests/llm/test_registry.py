@@ -10,7 +10,7 @@ from coauthor.llm import local, registry
 from coauthor.llm.base import Model, ModelUnavailableError
 from coauthor.llm.local import LocalModel
 from coauthor.llm.openai_backend import LLAMA_CPP, OPENAI, OpenAIModel
-from coauthor.llm.registry import model_from_string, register_backend
+from coauthor.llm.registry import model_from_string, register_backend, registered_backend
 from coauthor.llm.testing import ScriptedModel
 from coauthor.settings import Settings
 
@@ -116,18 +116,21 @@ def test_a_registered_backend_is_chosen_by_prefix() -> None:
         seen.append((argument, settings))
         return ScriptedModel(["hi"])
 
-    register_backend("scripted", factory)
-    model = model_from_string("scripted:one:two", SETTINGS)
-    assert isinstance(model, ScriptedModel) and model.reasks == 3
-    assert seen == [("one:two", SETTINGS)]
-    assert model.text([{"role": "user", "content": "x"}]) == "hi"
-    with pytest.raises(ValueError, match=r"scripted:\.\.\."):
-        model_from_string("nope:x", SETTINGS)
+    with registered_backend("scripted", factory):
+        model = model_from_string("scripted:one:two", SETTINGS)
+        assert isinstance(model, ScriptedModel) and model.reasks == 3
+        assert seen == [("one:two", SETTINGS)]
+        assert model.text([{"role": "user", "content": "x"}]) == "hi"
+        with pytest.raises(ValueError, match=r"scripted:\.\.\."):
+            model_from_string("nope:x", SETTINGS)
+    with pytest.raises(ValueError, match="unknown model"):
+        model_from_string("scripted:one", SETTINGS)
 
 
 def test_a_backend_can_replace_a_built_in() -> None:
-    register_backend("openai", lambda argument, settings: ScriptedModel())
-    assert isinstance(model_from_string("openai:m", SETTINGS), ScriptedModel)
+    with registered_backend("openai", lambda argument, settings: ScriptedModel()):
+        assert isinstance(model_from_string("openai:m", SETTINGS), ScriptedModel)
+    assert not isinstance(model_from_string("openai:m", SETTINGS), ScriptedModel)
 
 
 @pytest.mark.parametrize("prefix", ["", "a:b", "has space", "x@y"])

@@ -18,9 +18,9 @@ class Answer(BaseModel):
 def test_on_text_streams_every_request_and_the_result_is_the_same() -> None:
     seen: list[str] = []
     records: list[CallRecord] = []
-    model = ScriptedModel([Answer(word="x" * 40), "```python\nx = 1\n```"])
-    model.on_text = seen.append
-    model.recorder = records.append
+    model = ScriptedModel([Answer(word="x" * 40), "```python\nx = 1\n```"]).hooked(
+        record=records.append, on_text=seen.append
+    )
     assert model.generate([{"role": "user", "content": "hi"}], output=Answer).word == "x" * 40
     assert model.code([{"role": "user", "content": "code"}]).code == "x = 1\n"
     assert len(seen) > 2 and "".join(seen).startswith('{"word"')
@@ -38,15 +38,12 @@ def local() -> Iterator[LocalModel]:
 @pytest.mark.slow
 def test_the_embedded_model_streams_structured_replies(local: LocalModel) -> None:
     seen: list[str] = []
-    local.on_text = seen.append
-    try:
-        got = local.generate(
-            [{"role": "user", "content": "Give one English word as JSON."}],
-            output=Answer,
-            max_tokens=40,
-        )
-    finally:
-        local.on_text = None
+    shown = local.hooked(on_text=seen.append)
+    got = shown.generate(
+        [{"role": "user", "content": "Give one English word as JSON."}],
+        output=Answer,
+        max_tokens=40,
+    )
     assert len(seen) > 1
     assert Answer.model_validate_json("".join(seen)) == got
-    assert local.usage.completion_tokens >= len(seen) - 1
+    assert local.usage.completion_tokens >= len(seen) - 1 and shown.usage == local.usage

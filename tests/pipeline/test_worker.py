@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from coauthor.llm.base import Completion, Message
-from coauthor.llm.registry import register_backend
+from coauthor.llm.base import Completion, JsonSchema
+from coauthor.llm.registry import registered_backend
 from coauthor.llm.testing import ScriptedModel
 from coauthor.pipeline.brief import make_brief
 from coauthor.pipeline.worker import work
+from coauthor.schemas.calls import Message
 from coauthor.settings import Settings
 from coauthor.store import Store
 from coauthor.testing import run_replies
@@ -23,23 +25,29 @@ class CancellingModel(ScriptedModel):
         self.store, self.run_id, self.after = store, run_id, after
 
     def _complete(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
     ) -> Completion:
         if len(self.requests) == self.after:
             self.store.request_cancel(self.run_id)
         return super()._complete(messages, schema=schema, max_tokens=max_tokens)
 
 
-models: dict[str, ScriptedModel] = {}
-register_backend("workertest", lambda argument, settings: models[argument])
+@pytest.fixture
+def models() -> Iterator[dict[str, ScriptedModel]]:
+    """``workertest:NAME`` is the model put under NAME here."""
+    made: dict[str, ScriptedModel] = {}
+    with registered_backend("workertest", lambda argument, settings: made[argument]):
+        yield made
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, models: dict[str, ScriptedModel]) -> Settings:
     return Settings(database_url=f"sqlite:///{tmp_path / 'w.db'}")
 
 
-def test_a_worker_runs_to_the_end_and_leaves_live_progress(settings: Settings) -> None:
+def test_a_worker_runs_to_the_end_and_leaves_live_progress(
+    settings: Settings, models: dict[str, ScriptedModel]
+) -> None:
     store = Store(settings.database_url)
     run = store.create_run(make_brief("idea", steps=2), model="workertest:full")
     models["full"] = ScriptedModel(run_replies(2))
@@ -47,12 +55,14 @@ def test_a_worker_runs_to_the_end_and_leaves_live_progress(settings: Settings) -
     assert store.run(run.id).status == "done"
     progress = store.progress(run.id)
     assert progress is not None and progress.worker_pid is not None
-    assert progress.data["stages_done"] == 6 and progress.data["total"] == 2
-    assert progress.data["tokens_out"] > 0
-    assert progress.data["text"]  # the last reply, streamed in
+    assert progress.progress.stages_done == 6 and progress.progress.total == 2
+    assert progress.progress.tokens_out > 0
+    assert progress.progress.text  # the last reply, streamed in
 
 
-def test_cancel_stops_the_run_and_it_resumes_later(settings: Settings) -> None:
+def test_cancel_stops_the_run_and_it_resumes_later(
+    settings: Settings, models: dict[str, ScriptedModel]
+) -> None:
     store = Store(settings.database_url)
     run = store.create_run(make_brief("idea", steps=2), model="workertest:cancel")
     replies = run_replies(2)
@@ -64,6 +74,7 @@ def test_cancel_stops_the_run_and_it_resumes_later(settings: Settings) -> None:
     assert done and "summary:2" not in done
 
     calls_done = len(models["cancel"].requests)
+    models["cancel"].replies.clear()  # the cancelled run never asked for the rest
     redo_from = {1: 0, 2: 1, 3: 2, 5: 2, 6: 5}.get(calls_done, calls_done)
     models["cancel"] = ScriptedModel(replies[_first_call_of_unfinished(done) :])
     assert redo_from >= 0

@@ -22,7 +22,7 @@ from coauthor.store import (
     Store,
     redact,
 )
-from coauthor.store import store as store_module
+from coauthor.store import runs as runs_module
 from coauthor.store.tables import Base, RevisionRow
 
 FAKE_KEY = "sk-test-abcdefghijklmnop1234"
@@ -207,7 +207,7 @@ def test_finish_run_is_atomic(store: Store, monkeypatch: pytest.MonkeyPatch) -> 
         raise RuntimeError("crash after the writes, before the commit")
 
     run = store.create_run(make_task().brief, model="scripted")
-    monkeypatch.setattr(store_module, "revision_info", fail)
+    monkeypatch.setattr(runs_module, "revision_info", fail)
     with pytest.raises(RuntimeError):
         store.finish_run(run.id, make_task())
     assert store.list_tasks(include_deleted=True) == []

@@ -16,7 +16,7 @@ from coauthor.pipeline.edit import ProseReply
 from coauthor.schemas import Link, Step, Task
 from coauthor.store import Store
 from coauthor.testing import SOLUTION, TESTS, plan_reply
-from coauthor.ui import view
+from coauthor.ui import common
 
 APP = Path(__file__).parents[2] / "src" / "coauthor" / "ui" / "app.py"
 EDIT = "make the story in step 1 shorter"
@@ -57,7 +57,7 @@ def copilot(db_url: str, embedded: None) -> Opener:
         app.run()
         if task_id is not None:
             app.query_params["task"] = str(task_id)
-        app = app.switch_page(view.COPILOT).run()
+        app = app.switch_page(common.COPILOT).run()
         assert not app.exception, [e.value for e in app.exception]
         return app
 
@@ -203,7 +203,7 @@ def test_a_new_task_proposal_prefills_the_wizard(copilot: Opener, model: Scripte
     app = click(app, "Open in the New task wizard")
     assert not app.warning, [w.value for w in app.warning]
     assert str(app.text_area(key="wz_idea").value).startswith("Churn prediction in telecom")
-    app.switch_page(view.NEW_TASK)  # AppTest's next run stays on the page st.switch_page chose
+    app.switch_page(common.NEW_TASK)  # AppTest's next run stays on the page st.switch_page chose
     app.segmented_control(key="wz_stage").set_value("Details").run()
     assert not app.warning and not app.exception, [w.value for w in app.warning]
     assert app.selectbox(key="wz_domain").value == "telecom"

@@ -9,12 +9,19 @@ import typer
 
 from coauthor.cli.app import JsonFlag, ModelOption, app, emit, err, errors, settings
 from coauthor.cli.tasks import execute, report
-from coauthor.copilot import CopilotError, Intent, Reply, Session, handle, put_into_theory
-from coauthor.copilot.checking import checking_system
+from coauthor.copilot import (
+    CopilotError,
+    Intent,
+    Reply,
+    Session,
+    Slots,
+    handle,
+    open_session,
+    put_into_theory,
+)
+from coauthor.copilot.results import Checks, Clarify, Explanation, Proposal
 from coauthor.llm.registry import model_from_string
-from coauthor.pipeline.context import master_text
-from coauthor.pipeline.runner import RunFailedError
-from coauthor.pipeline.verify import Checker
+from coauthor.pipeline.runner import RunFailedError, start_run
 from coauthor.schemas import TaskBrief
 from coauthor.settings import Settings
 from coauthor.store import NotFoundError, Store
@@ -23,31 +30,18 @@ TaskOption = Annotated[
     int | None, typer.Option("--task", help="The task the messages are about (its id).")
 ]
 OutOption = Annotated[Path, typer.Option("--out", help="Folder for exports.")]
-EMBEDDED = "local"
 QUIT = {"exit", "quit", "q", "выход", ":q"}
 
 
-def open_session(
+def chat_session(
     store: Store, config: Settings, *, task: int | None, model: str | None, out: Path
 ) -> Session:
     if task is not None:
         store.task(task)  # an unknown id stops here, with exit code 2
     spec = model or config.model
-    session = Session(
-        store,
-        model=lambda: model_from_string(spec, config),
-        master=master_text(store, config),
-        task_id=task,
-        capable=spec.strip() != EMBEDDED,  # the embedded 135M model cannot route or answer
-        out_dir=out,
+    return open_session(
+        store, config, model=lambda: model_from_string(spec, config), task_id=task, out_dir=out
     )
-    session.verify = checking_system(
-        lambda: Checker.from_settings(config),
-        model=session.llm,
-        master=session.master,
-        rounds=config.repair_rounds,
-    )
-    return session
 
 
 def payload(reply: Reply, session: Session) -> dict[str, Any]:
@@ -64,7 +58,7 @@ def payload(reply: Reply, session: Session) -> dict[str, Any]:
         "revision": reply.revision,
         "links": list(reply.links),
         "suggestions": list(reply.suggestions),
-        "data": reply.data,
+        "result": None if reply.result is None else reply.result.model_dump(mode="json"),
     }
 
 
@@ -80,7 +74,7 @@ def ask(
     with errors():
         config = settings()
         with Store(config.database_url) as store:
-            session = open_session(store, config, task=task, model=model, out=out)
+            session = chat_session(store, config, task=task, model=model, out=out)
             try:
                 reply = handle(session, message)
             finally:
@@ -101,7 +95,7 @@ def chat(
     with errors():
         config = settings()
         with Store(config.database_url) as store:
-            session = open_session(store, config, task=task, model=model, out=out)
+            session = chat_session(store, config, task=task, model=model, out=out)
             where = f"task {task}" if task is not None else "no task open (/task ID opens one)"
             err.print(f"copilot ready; {where}", highlight=False)
             try:
@@ -139,10 +133,11 @@ def follow_up(
 ) -> None:
     """Show a reply and ask the one question it leads to, if any."""
     show(reply)
-    if reply.intent is None and reply.data.get("choices"):
+    result = reply.result
+    if isinstance(result, Clarify):
         choice = typer.prompt("choose 1 or 2 (Enter: neither)", default="", show_default=False)
         if choice.strip() in ("1", "2"):
-            intent = Intent(reply.data["choices"][int(choice) - 1])
+            intent = result.choices[int(choice) - 1]
             follow_up(
                 session,
                 handle(session, message, intent=intent),
@@ -150,10 +145,15 @@ def follow_up(
                 model=model,
                 message=message,
             )
-    elif reply.intent is Intent.new_task and "brief" in reply.data:
+    elif isinstance(result, Proposal):
         if typer.confirm("generate now?", default=False):
-            generate(session, TaskBrief.model_validate(reply.data["brief"]), config, model=model)
-    elif reply.intent is Intent.explain and reply.suggestions and session.task_id is not None:
+            generate(session, result.brief, config, model=model)
+    elif isinstance(result, Checks) and result.repairable:
+        if typer.confirm(f"repair step(s) {', '.join(map(str, result.repairable))} now?"):
+            for number in result.repairable:
+                slots = Slots(step=number, repair=True)
+                show(handle(session, f"repair step {number}", intent=Intent.verify, slots=slots))
+    elif isinstance(result, Explanation) and result.offers and session.task_id is not None:
         step = typer.prompt(
             "put it into a step's theory? step number (Enter: no)", default="", show_default=False
         )
@@ -169,7 +169,7 @@ def generate(session: Session, brief: TaskBrief, config: Settings, *, model: str
     """Run the same generation as ``coauthor new`` and open the new task."""
     spec = model or config.model
     llm = session.llm()
-    run = session.store.create_run(brief, model=spec)
+    run = start_run(session.store, brief, model=spec)
     err.print(f"run {run.id} started on {spec}", highlight=False)
     try:
         outcome = execute(session.store, llm, run.id, config=config)

@@ -25,11 +25,13 @@ from coauthor.llm.base import Model
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.brief import make_brief
 from coauthor.pipeline.context import master_text
-from coauthor.pipeline.events import Events
-from coauthor.pipeline.runner import Outcome, Runner
+from coauthor.pipeline.events import Events, repair_words
+from coauthor.pipeline.parts import Part
+from coauthor.pipeline.runner import Outcome, Runner, start_run
 from coauthor.pipeline.verify import Checker
 from coauthor.prompts import master_document
 from coauthor.schemas import Verdict
+from coauthor.schemas.runs import expected_stages
 from coauthor.settings import Settings
 from coauthor.store import Store
 
@@ -41,16 +43,21 @@ VerifyFlag = Annotated[
 class ProgressEvents(Events):
     """Rich progress bars on stderr: one bar over all stages, named by stage and step."""
 
-    def __init__(self, progress: Progress, *, per_step: int) -> None:
+    def __init__(self, progress: Progress, *, stages: int) -> None:
         self.progress = progress
-        self.per_step = per_step
+        self.stages = stages
         self.bar: TaskID | None = None
 
     def stage_started(self, stage: str, *, step: int | None = None, total: int = 0) -> None:
         if self.bar is None:
-            self.bar = self.progress.add_task("starting", total=2 + self.per_step * total)
+            self.bar = self.progress.add_task("starting", total=self.stages)
         where = f"step {step}/{total}: " if step else ""
         self.progress.update(self.bar, description=f"{where}{stage}")
+
+    def repair_round(self, step: int, *, number: int, rounds: int, part: Part | None) -> None:
+        if self.bar is not None:
+            words = repair_words(number, rounds, part)
+            self.progress.update(self.bar, description=f"step {step}: {words}")
 
     def stage_finished(self, stage: str, *, step: int | None = None, total: int = 0) -> None:
         if self.bar is not None:
@@ -72,7 +79,8 @@ def execute(
     checker = Checker.from_settings(config) if verify else None
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=False) as progress:
-        events = ProgressEvents(progress, per_step=3 if verify else 2)
+        run = store.run(run_id)
+        events = ProgressEvents(progress, stages=expected_stages(run.brief, verify=verify))
         runner = Runner(
             store,
             model,
@@ -137,7 +145,7 @@ def new(
         spec = model or config.model
         llm = model_from_string(spec, config)
         with Store(config.database_url) as store:
-            run = store.create_run(brief, model=spec)
+            run = start_run(store, brief, model=spec)
             err.print(f"run {run.id} started on {spec}", highlight=False)
             try:
                 report(execute(store, llm, run.id, config=config, verify=verify), as_json=as_json)

@@ -13,14 +13,13 @@ from coauthor.copilot.classifier import (
     shipped_examples,
 )
 from coauthor.copilot.editing import put_into_theory
-from coauthor.copilot.intents import EXPORT_FORMATS, DecidedBy, Decision, Intent, Slots
+from coauthor.copilot.intents import DecidedBy, Decision, Intent, Slots
 from coauthor.copilot.new_task import proposal
 from coauthor.copilot.router import Router
-from coauthor.copilot.session import CopilotError, Reply, Request, Session, Verifier
+from coauthor.copilot.session import CopilotError, Reply, Request, Session, open_session
 from coauthor.copilot.slots import extract
 
 __all__ = [
-    "EXPORT_FORMATS",
     "MODULES",
     "CopilotError",
     "DecidedBy",
@@ -33,12 +32,12 @@ __all__ = [
     "Router",
     "Session",
     "Slots",
-    "Verifier",
     "cross_validated",
     "decide",
     "default_classifier",
     "extract",
     "handle",
+    "open_session",
     "proposal",
     "put_into_theory",
     "shipped_examples",

@@ -21,14 +21,16 @@ from coauthor.copilot.intents import DecidedBy, Decision, Intent, Slots
 from coauthor.copilot.library import ask_library
 from coauthor.copilot.new_task import new_task
 from coauthor.copilot.phrases import say
+from coauthor.copilot.results import Failed
 from coauthor.copilot.review import review
 from coauthor.copilot.router import Router
 from coauthor.copilot.session import CopilotError, Reply, Request, Session
 from coauthor.copilot.slots import extract, language
 from coauthor.export import ExportError
-from coauthor.llm.base import CallRecord, ModelError, Usage
+from coauthor.llm.base import ModelError
 from coauthor.pipeline.brief import BriefError
 from coauthor.pipeline.edit import EditError
+from coauthor.schemas.calls import CallRecord, Usage
 from coauthor.store import NotFoundError
 
 Module = Callable[[Session, Request], Reply]
@@ -54,7 +56,7 @@ def router_for(session: Session) -> Router:
     """The classifier, backed by the session's model where that model is capable."""
     if session.router is not None:
         return session.router
-    model = session.llm if session.capable and session.model is not None else None
+    model = session.llm if session.capable else None
     return Router(model=model, structured=session.structured)
 
 
@@ -100,7 +102,7 @@ def _failure(decision: Decision, exc: Exception) -> Reply:
     text = (
         str(exc) if isinstance(exc, CopilotError) else say("failed", decision.language, error=exc)
     )
-    return Reply(text, decision.intent, data={"error": str(exc)})
+    return Reply(text, decision.intent, result=Failed(error=str(exc)))
 
 
 def _record(

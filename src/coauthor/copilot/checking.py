@@ -1,18 +1,16 @@
 """The ``verify`` intent, and what every module that changes a step shares:
-which step a message means, re-verification through the checking seam, saving."""
+which step a message means, re-verification through the checking service, saving."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from coauthor.copilot.intents import Intent
 from coauthor.copilot.phrases import say
-from coauthor.copilot.session import CopilotError, Reply, Request, Session, Verifier
-from coauthor.llm.base import Model
+from coauthor.copilot.results import Checks
+from coauthor.copilot.session import CopilotError, Reply, Request, Session
+from coauthor.pipeline.checking import check, step_numbers
 from coauthor.pipeline.context import Context
-from coauthor.pipeline.edit import replace_step
-from coauthor.pipeline.repair import repair
-from coauthor.pipeline.verify import Checker
+from coauthor.pipeline.edit import EditError, replace_step
+from coauthor.pipeline.recheck import recheck
 from coauthor.schemas import Language, Step, Task
 from coauthor.store import ConflictError, RevisionInfo
 
@@ -28,10 +26,13 @@ def named_step(request: Request, task: Task) -> int | None:
     number = request.slots.step
     if number is None and request.slots.last_step:
         number = len(task.steps)
-    if number is not None and not 1 <= number <= len(task.steps):
-        raise CopilotError(
-            say("no_such_step", request.language, steps=len(task.steps), step=number)
-        )
+    if number is not None:
+        try:
+            step_numbers(task, [number])
+        except EditError:
+            raise CopilotError(
+                say("no_such_step", request.language, steps=len(task.steps), step=number)
+            ) from None
     return number
 
 
@@ -46,14 +47,16 @@ def step_number(request: Request, task: Task) -> int:
 
 
 def rechecked(session: Session, task: Task, number: int, lang: Language) -> tuple[Task, str]:
-    """The task with step ``number`` verified (if a checker is plugged in) and a status line."""
-    if session.verify is None:
+    """The task with step ``number`` verified (where a checking system is plugged in) and
+    a status line. Verifying only: an edit is never repaired behind the author's back."""
+    judge = session.judge()
+    if judge is None:
         return task, say("no_checker", lang)
-    task = session.verify(task, number)
-    verdict = task.steps[number - 1].verdict
-    if verdict is not None and verdict.verified:
-        return task, say("verified", lang, tests=verdict.tests)
-    return task, say("not_verified", lang, problems=problems(task.steps[number - 1]))
+    checked = check(task.steps[number - 1], checker=judge, number=number)
+    task = replace_step(task, number, checked.step)
+    if checked.verdict.verified:
+        return task, say("verified", lang, tests=checked.verdict.tests)
+    return task, say("not_verified", lang, problems=problems(checked.step))
 
 
 def problems(step: Step) -> str:
@@ -85,27 +88,49 @@ def task_link(revision: RevisionInfo) -> str:
 
 
 def verify(session: Session, request: Request) -> Reply:
-    """Run the checking system on one step or all of them; a new revision keeps the verdicts."""
+    """Run the checking system on one step or all of them (seconds); a new revision keeps
+    the verdicts. Repair rounds (minutes of model calls) run only when the message asks
+    for them (``repair`` slot); otherwise the reply offers them for the failing steps."""
     lang = request.language
-    if session.verify is None:
+    judge = session.judge()
+    if judge is None:
         return Reply(say("verify_unavailable", lang), Intent.verify)
     head = open_task(session, lang)
-    task = head.task
-    number = named_step(request, task)
-    numbers = [number] if number is not None else list(range(1, len(task.steps) + 1))
-    lines = []
-    for n in numbers:
-        task = session.verify(task, n)
-        lines.append(_step_line(task.steps[n - 1], n, lang))
-    saved = save(session, head, task, note=request.text, lang=lang)
-    text = "\n".join([say("checked", lang, revision=saved.number), *lines])
-    verdicts = {n: _verified(task.steps[n - 1]) for n in numbers}
+    number = named_step(request, head.task)
+    numbers = [number] if number is not None else None
+    repairing = request.slots.repair and session.model is not None and session.repair_rounds > 0
+    ctx = Context(session.llm(), session.master, head.task.brief.language) if repairing else None
+    try:
+        saved = recheck(
+            session.store,
+            head.task_id,
+            checker=judge,
+            steps=numbers,
+            ctx=ctx,
+            rounds=session.repair_rounds if repairing else 0,
+            base_revision=head.number,
+        )
+    except ConflictError:
+        raise CopilotError(say("conflict", lang)) from None
+    chosen = numbers or list(range(1, len(saved.task.steps) + 1))
+    steps = {n: saved.task.steps[n - 1] for n in chosen}
+    verdicts = {n: _verified(step) for n, step in steps.items()}
+    failing = [n for n, ok in verdicts.items() if not ok]
+    offer = failing if not repairing and session.model is not None and session.repair_rounds else []
+    lines = [_step_line(step, n, lang) for n, step in steps.items()]
+    if offer:
+        lines.append(say("offer_repair", lang, count=len(offer)))
+    rounds = {
+        n: s.verdict.repair_rounds
+        for n, s in steps.items()
+        if s.verdict and s.verdict.repair_rounds
+    }
     return Reply(
-        text,
+        "\n".join([say("checked", lang, revision=saved.number), *lines]),
         Intent.verify,
         revision=saved.number,
         links=(task_link(saved),),
-        data={"verified": verdicts},
+        result=Checks(verified=verdicts, repaired=rounds, repairable=offer),
     )
 
 
@@ -122,35 +147,3 @@ def _step_line(step: Step, number: int, lang: Language) -> str:
     return "- " + say(
         "step_ok", lang, step=number, tests=verdict.tests, coverage=coverage, rounds=rounds
     )
-
-
-def checking_system(
-    checker: Checker | Callable[[], Checker],
-    *,
-    model: Callable[[], Model] | None = None,
-    master: str = "",
-    rounds: int = 0,
-) -> Verifier:
-    """The sandbox's differential oracle behind the session's ``verify`` seam.
-
-    With a model and ``rounds`` > 0 a failing step goes to repair, as with
-    ``coauthor verify --repair``; the caller saves the result as one revision.
-    The checker may be a factory, so a chat that never verifies builds no sandbox.
-    """
-    made: list[Checker] = []
-
-    def verify_step(task: Task, number: int) -> Task:
-        if not made:
-            made.append(checker if isinstance(checker, Checker) else checker())
-        step = task.steps[number - 1]
-        verdict = made[0].verdict(step)
-        repairs: list[str] = []
-        while not verdict.verified and model is not None and len(repairs) < rounds:
-            ctx = Context(model(), master, task.brief.language)
-            step, change = repair(ctx, step, verdict, number=number)
-            repairs.append(f"round {len(repairs) + 1}: {change}")
-            verdict = made[0].verdict(step)
-        verdict = verdict.model_copy(update={"repair_rounds": len(repairs), "repairs": repairs})
-        return replace_step(task, number, step.model_copy(update={"verdict": verdict}))
-
-    return verify_step

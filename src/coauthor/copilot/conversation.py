@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from coauthor.copilot.intents import Decision, Intent
 from coauthor.copilot.phrases import describe, say
+from coauthor.copilot.results import Clarify
 from coauthor.copilot.session import Reply, Request, Session
 
 
@@ -23,5 +24,5 @@ def clarify(decision: Decision) -> Reply:
         text,
         None,
         suggestions=tuple(describe(intent, lang) for intent in choices),
-        data={"choices": [intent.value for intent in choices]},
+        result=Clarify(choices=choices),
     )

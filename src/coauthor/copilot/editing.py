@@ -9,6 +9,7 @@ from __future__ import annotations
 from coauthor.copilot.checking import open_task, rechecked, save, step_number, task_link
 from coauthor.copilot.intents import Intent, Slots
 from coauthor.copilot.phrases import part_name, say
+from coauthor.copilot.results import Edited, WhichPart
 from coauthor.copilot.session import Reply, Request, Session
 from coauthor.pipeline.context import Context
 from coauthor.pipeline.edit import Part, add_tests, regenerate, replace_step
@@ -24,7 +25,7 @@ def edit_step(session: Session, request: Request) -> Reply:
         return Reply(
             say("which_part", lang, step=number),
             Intent.edit_step,
-            data={"step": number, "choices": [part.value for part in Part]},
+            result=WhichPart(step=number, choices=list(Part)),
         )
     part = Part(request.slots.part)
     ctx = Context(session.llm(), session.master, head.task.brief.language)
@@ -39,9 +40,9 @@ def edit_step(session: Session, request: Request) -> Reply:
         revision=saved.number,
         status=status,
     )
-    data = {"step": number, "part": part.value, "verified": _verified(task.steps[number - 1])}
+    result = Edited(step=number, part=part, verified=_verified(task.steps[number - 1]))
     return Reply(
-        text, Intent.edit_step, revision=saved.number, links=(task_link(saved),), data=data
+        text, Intent.edit_step, revision=saved.number, links=(task_link(saved),), result=result
     )
 
 
@@ -56,9 +57,9 @@ def strengthen_tests(session: Session, request: Request) -> Reply:
     task, status = rechecked(session, replace_step(head.task, number, step), number, lang)
     saved = save(session, head, task, note=request.text, lang=lang)
     text = say("tests_added", lang, step=number, revision=saved.number, status=status)
-    data = {"step": number, "verified": _verified(task.steps[number - 1])}
+    result = Edited(step=number, part=Part.tests, verified=_verified(task.steps[number - 1]))
     return Reply(
-        text, Intent.add_tests, revision=saved.number, links=(task_link(saved),), data=data
+        text, Intent.add_tests, revision=saved.number, links=(task_link(saved),), result=result
     )
 
 
@@ -78,6 +79,7 @@ def put_into_theory(session: Session, number: int, text: str, *, lang: Language)
         Intent.explain,
         revision=saved.number,
         links=(task_link(saved),),
+        result=Edited(step=number, part=Part.theory, verified=_verified(current)),
     )
 
 

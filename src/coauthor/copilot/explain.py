@@ -7,10 +7,10 @@ import re
 
 from coauthor.copilot.intents import Intent
 from coauthor.copilot.phrases import say
+from coauthor.copilot.results import Explanation
 from coauthor.copilot.session import Reply, Request, Session
 from coauthor.pipeline.context import LANGUAGE_NAMES
 from coauthor.prompts import render
-from coauthor.schemas import Language
 
 _URL = re.compile(r"https?://[^\s)\]>\"']+")
 OFFERS = 4  # offer at most this many steps when the message names none
@@ -29,18 +29,19 @@ def explain(session: Session, request: Request) -> Reply:
     prompt = render("copilot_explain.j2", language=LANGUAGE_NAMES[lang], **values)
     text = session.llm().text([{"role": "user", "content": prompt}], max_tokens=500).strip()
     links = tuple(dict.fromkeys(url.rstrip(".,;") for url in _URL.findall(text)))
+    offers = _offers(request, steps)
     return Reply(
         text,
         Intent.explain,
         links=links,
-        suggestions=_offers(request, steps, lang),
-        data={"explanation": text, "language": lang.value},
+        suggestions=tuple(say("offer_theory", lang, step=n) for n in offers),
+        result=Explanation(language=lang, offers=offers),
     )
 
 
-def _offers(request: Request, steps: int, lang: Language) -> tuple[str, ...]:
+def _offers(request: Request, steps: int) -> list[int]:
+    """The steps whose theory the explanation could go into."""
     if not steps:
-        return ()
+        return []
     named = request.slots.step
-    numbers = [named] if named and named <= steps else list(range(1, min(steps, OFFERS) + 1))
-    return tuple(say("offer_theory", lang, step=n) for n in numbers)
+    return [named] if named and named <= steps else list(range(1, min(steps, OFFERS) + 1))

@@ -4,8 +4,9 @@ export folder (``exports/task-ID/FORMAT`` by default)."""
 from __future__ import annotations
 
 from coauthor.copilot.checking import open_task
-from coauthor.copilot.intents import EXPORT_FORMATS, Intent
+from coauthor.copilot.intents import Intent
 from coauthor.copilot.phrases import say
+from coauthor.copilot.results import Exported, Failed
 from coauthor.copilot.session import Reply, Request, Session
 from coauthor.export import ExportError, exporter, formats
 
@@ -15,7 +16,7 @@ def export(session: Session, request: Request) -> Reply:
     head = open_task(session, lang)
     fmt = request.slots.format
     if fmt is None:
-        known = ", ".join(dict.fromkeys([*EXPORT_FORMATS, *formats()]))
+        known = ", ".join(formats())
         return Reply(say("which_format", lang, formats=known), Intent.export)
     try:
         target = exporter(fmt)
@@ -23,10 +24,10 @@ def export(session: Session, request: Request) -> Reply:
         path = target.export(head.task, out, task_id=head.task_id, revision=head.number)
     except ExportError as exc:
         text = say("export_unavailable", lang, format=fmt, reason=exc, task=head.task_id)
-        return Reply(text, Intent.export, data={"format": fmt, "error": str(exc)})
+        return Reply(text, Intent.export, result=Failed(error=str(exc)))
     return Reply(
         say("exported", lang, format=fmt, path=path),
         Intent.export,
         links=(f"file:{path}",),
-        data={"format": fmt, "path": str(path)},
+        result=Exported(format=fmt, path=str(path)),
     )

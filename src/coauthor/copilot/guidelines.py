@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from coauthor.copilot.intents import Intent
 from coauthor.copilot.phrases import say
+from coauthor.copilot.results import Sections
 from coauthor.copilot.retrieval import Index
 from coauthor.copilot.session import Reply, Request, Session
 from coauthor.copilot.slots import normalized
@@ -152,13 +153,15 @@ def ask_guidelines(session: Session, request: Request) -> Reply:
     lang = request.language
     hits = relevant(session.master, request.text)
     if not hits:
-        return Reply(say("guidelines_none", lang), Intent.ask_guidelines, data={"sections": []})
+        return Reply(
+            say("guidelines_none", lang), Intent.ask_guidelines, result=Sections(sections=[])
+        )
     quotes = quoted(hits)
     text = f"{say('guidelines_found', lang)}\n\n{quotes}"
-    if session.capable and session.model is not None:
+    if session.capable:
         text = _phrased(session, request, quotes) or text
     sections = list(dict.fromkeys(p.section for p, _ in hits))
-    return Reply(text, Intent.ask_guidelines, data={"sections": sections})
+    return Reply(text, Intent.ask_guidelines, result=Sections(sections=sections))
 
 
 def _phrased(session: Session, request: Request, quotes: str) -> str | None:

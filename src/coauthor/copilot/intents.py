@@ -28,8 +28,6 @@ class DecidedBy(StrEnum):
     nobody = "nobody"  # both were unsure: the copilot asked a clarifying question
 
 
-EXPORT_FORMATS = ("markdown", "otter", "nbgrader", "notion", "json")
-
 # The slots each intent uses; the others are ignored when it runs and when it is scored.
 INTENT_SLOTS: dict[Intent, tuple[str, ...]] = {
     Intent.edit_step: ("step", "part"),
@@ -47,6 +45,8 @@ class Slots:
     part: str | None = None
     format: str | None = None
     last_step: bool = False
+    repair: bool = False
+    """The message asks to fix what fails (repair rounds), not only to check it."""
 
     def as_dict(self) -> dict[str, object]:
         values = {"step": self.step, "part": self.part, "format": self.format}

@@ -14,22 +14,16 @@ from datetime import UTC, datetime, timedelta
 
 from coauthor.copilot.intents import Intent
 from coauthor.copilot.phrases import say
+from coauthor.copilot.results import Matches
 from coauthor.copilot.retrieval import Index, content
 from coauthor.copilot.session import Reply, Request, Session
-from coauthor.copilot.slots import DIFFICULTY_WORDS, TYPE_WORDS, normalized
+from coauthor.copilot.slots import DIFFICULTY_WORDS, DOMAIN_WORDS, TYPE_WORDS, normalized
 from coauthor.schemas import Task
 from coauthor.store import TaskInfo
 
 THRESHOLD = 0.1
 LIMIT = 10
 
-_DOMAIN_ALIASES = {
-    "fintech": r"финтех|банк|\bbank",
-    "e-commerce": r"\be-?commerce|е-?коммерс|маркетплейс|интернет-магазин",
-    "healthcare": r"медицин|здравоохран|\bhealth",
-    "retail": r"ритейл|розниц",
-    "telecom": r"телеком|связ",
-}
 _UNVERIFIED = r"\bunverified|\bnot verified|\bunchecked|непровер|не провер|без провер"
 _VERIFIED = r"\bverified|\bchecked|провер"
 _RECENT = {
@@ -53,18 +47,18 @@ def ask_library(session: Session, request: Request) -> Reply:
     lang = request.language
     tasks = session.store.list_tasks()
     if not tasks:
-        return Reply(say("library_empty", lang), Intent.ask_library, data={"tasks": []})
+        return Reply(say("library_empty", lang), Intent.ask_library, result=Matches(tasks=[]))
     heads = {info.id: session.store.revision(info.id).task for info in tasks}
     matches = search(request.text, tasks, heads, current=session.task_id)
     if not matches:
-        return Reply(say("library_none", lang), Intent.ask_library, data={"tasks": []})
+        return Reply(say("library_none", lang), Intent.ask_library, result=Matches(tasks=[]))
     lines = [f"- task {m.info.id}: {m.info.title} ({_facts(m.info)})" for m in matches]
     links = tuple(f"task:{m.info.id}@{m.info.head_revision}" for m in matches)
     return Reply(
         "\n".join([say("library_found", lang), *lines]),
         Intent.ask_library,
         links=links,
-        data={"tasks": [m.info.id for m in matches]},
+        result=Matches(tasks=[m.info.id for m in matches]),
     )
 
 
@@ -116,7 +110,7 @@ def _domain_ok(domain: str, norm: str) -> bool:
     if not re.search(_DOMAIN_WORD, norm):
         return True
     wanted = normalized(domain)
-    alias = _DOMAIN_ALIASES.get(wanted)
+    alias = DOMAIN_WORDS.get(wanted)
     return wanted in norm or (alias is not None and re.search(alias, norm) is not None)
 
 
@@ -142,7 +136,7 @@ def _without_filters(norm: str, domains: list[str]) -> str:
     patterns = [*DIFFICULTY_WORDS.values(), *TYPE_WORDS.values()]
     patterns += [_UNVERIFIED, _VERIFIED, *_RECENT.values(), _SIMILAR]
     if re.search(_DOMAIN_WORD, norm):  # a domain filter: its words are not search terms
-        patterns += [*_DOMAIN_ALIASES.values(), *(re.escape(normalized(d)) for d in domains)]
+        patterns += [*DOMAIN_WORDS.values(), *(re.escape(normalized(d)) for d in domains)]
     patterns.append(_FRAME)
     patterns += [r"\blatest\b|\brecent\w*|\bnewest\b|последн\w*|недавн\w*"]
     for pattern in patterns:

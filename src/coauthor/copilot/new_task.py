@@ -11,22 +11,12 @@ import re
 
 from coauthor.copilot.intents import Intent
 from coauthor.copilot.phrases import say
+from coauthor.copilot.results import Proposal
 from coauthor.copilot.session import Reply, Request, Session
-from coauthor.copilot.slots import DIFFICULTY_WORDS, TYPE_WORDS, normalized
+from coauthor.copilot.slots import DIFFICULTY_WORDS, DOMAIN_WORDS, TYPE_WORDS, normalized
 from coauthor.pipeline.brief import make_brief
 from coauthor.schemas import MAX_STEPS, TaskBrief
 
-_DOMAINS = {
-    "fintech": r"\bfintech|финтех|\bbank|банк|\bcredit|кредит|\bpayment|платеж",
-    "e-commerce": r"\be-?commerce|маркетплейс|\bmarketplace|интернет-магазин|\bonline shop",
-    "retail": r"\bretail|ритейл|\bgrocery|розниц",
-    "telecom": r"\btelecom|телеком|сотов",
-    "healthcare": r"\bhealthcare|\bmedical|\bclinic|медицин|клиник",
-    "media": r"\bstreaming|\bmusic|онлайн-кинотеатр|стриминг",
-    "logistics": r"\blogistic|\bdelivery|логистик|доставк",
-    "gaming": r"\bgames?\b|\bgaming|игров",
-    "edtech": r"\bedtech|\beducation|образован",
-}
 _STEPS = re.compile(r"\b(\d{1,2})[\s-]*(?:steps?\b|шаг)")
 # How a request opens, before the idea itself ("I need a new task about ...").
 _LEAD = re.compile(
@@ -57,7 +47,7 @@ def proposal(text: str) -> TaskBrief:
     steps = _STEPS.search(norm)
     return make_brief(
         idea(text),
-        domain=_first(_DOMAINS, norm) or _explicit_domain(norm) or "e-commerce",
+        domain=_first(DOMAIN_WORDS, norm) or _explicit_domain(norm) or "e-commerce",
         difficulty=_first(DIFFICULTY_WORDS, norm) or "junior",
         task_type=_first(TYPE_WORDS, norm) or "quest",
         language=Request.of(text).language.value,
@@ -85,7 +75,7 @@ def new_task(session: Session, request: Request) -> Reply:
         language=brief.language.value,
         steps=brief.steps,
     )
-    return Reply(text, Intent.new_task, data={"brief": brief.model_dump(mode="json")})
+    return Reply(text, Intent.new_task, result=Proposal(brief=brief))
 
 
 def _first(table: dict[str, str], norm: str) -> str | None:

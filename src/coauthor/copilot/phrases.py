@@ -62,6 +62,12 @@ _PHRASES: dict[str, tuple[str, str]] = {
     ),
     "step_bad": ("step {step}: not verified: {problems}", "шаг {step}: не проверен: {problems}"),
     "repaired": (", repaired in {rounds} round(s)", ", исправлен за {rounds} раунд(а)"),
+    "offer_repair": (
+        '{count} step(s) not verified: say "repair them" and the model rewrites what fails '
+        "(a few minutes per step).",
+        "Не проверено шагов: {count}. Напишите «исправь их», и модель перепишет то, что "
+        "не проходит (несколько минут на шаг).",
+    ),
     "guidelines_none": (
         "The master document does not cover this.",
         "В мастер-документе об этом ничего нет.",

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import asdict, dataclass
 
 from pydantic import Field
 
 from coauthor.copilot.checking import open_task, problems
 from coauthor.copilot.intents import Intent
 from coauthor.copilot.phrases import say
+from coauthor.copilot.results import Finding, Findings
 from coauthor.copilot.session import Reply, Request, Session
 from coauthor.llm.base import ModelError
 from coauthor.pipeline.context import Context
@@ -24,13 +24,6 @@ MIN_TESTS = 3
 MIN_COVERAGE = 80.0
 _URL = re.compile(r"https?://")
 _IO = re.compile(r"\bopen\(|read_(?:csv|parquet|json|excel)\(\s*['\"]|\brequests\.|\burllib\b")
-
-
-@dataclass(frozen=True)
-class Finding:
-    step: int | None  # None: the whole task
-    text: str
-    source: str = "check"  # "check" or "model"
 
 
 class ModelFinding(Strict):
@@ -47,13 +40,13 @@ def review(session: Session, request: Request) -> Reply:
     head = open_task(session, lang)
     task = head.task
     found = findings(task, lang)
-    if session.capable and session.model is not None:
+    if session.capable:
         found += _model_findings(session, task)
     return Reply(
         _report(task, found, lang),
         Intent.review,
         links=(f"task:{head.task_id}@{head.number}",),
-        data={"findings": [asdict(f) for f in found]},
+        result=Findings(findings=found),
     )
 
 
@@ -65,20 +58,24 @@ def _model_findings(session: Session, task: Task) -> list[Finding]:
     except ModelError:
         return []
     steps = len(task.steps)
-    return [Finding(f.step or None, f.text, "model") for f in reply.findings if f.step <= steps]
+    return [
+        Finding(step=f.step or None, text=f.text, source="model")
+        for f in reply.findings
+        if f.step <= steps
+    ]
 
 
 def findings(task: Task, lang: Language) -> list[Finding]:
     """What the definition of done and the task anatomy rule out, step by step."""
     found: list[Finding] = []
     if not task.steps:
-        found.append(Finding(None, say("f_no_steps", lang)))
+        found.append(Finding(step=None, text=say("f_no_steps", lang)))
     covered = {lesson.strip().lower() for step in task.steps for lesson in step.lessons}
     for lesson in task.brief.lessons:
         if lesson.title.strip().lower() not in covered:
-            found.append(Finding(None, say("f_lesson", lang, lesson=lesson.title)))
+            found.append(Finding(step=None, text=say("f_lesson", lang, lesson=lesson.title)))
     for number, step in enumerate(task.steps, 1):
-        found += [Finding(number, text) for text in step_findings(step, lang)]
+        found += [Finding(step=number, text=text) for text in step_findings(step, lang)]
     return found
 
 

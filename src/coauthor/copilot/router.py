@@ -11,38 +11,26 @@ from typing import Literal
 from pydantic import Field
 
 from coauthor.copilot.classifier import IntentClassifier, default_classifier
-from coauthor.copilot.intents import EXPORT_FORMATS, DecidedBy, Decision, Intent, Slots
+from coauthor.copilot.intents import DecidedBy, Decision, Intent, Slots
 from coauthor.copilot.slots import extract, language
-from coauthor.llm.base import Message, Model, ModelError
-from coauthor.pipeline.edit import Part
+from coauthor.export import ExportFormat, formats
+from coauthor.llm.base import Model, ModelError
+from coauthor.pipeline.parts import Part
 from coauthor.prompts import render
-from coauthor.schemas import Strict
+from coauthor.schemas import MAX_STEPS, Strict
+from coauthor.schemas.calls import Message
 
 CLASSIFIER_THRESHOLD = 0.45  # below it the classifier's guess is wrong about half the time
 MODEL_THRESHOLD = 0.5
-
-ModelIntent = Literal[
-    "new_task",
-    "edit_step",
-    "add_tests",
-    "verify",
-    "ask_guidelines",
-    "ask_library",
-    "explain",
-    "review",
-    "export",
-    "other",
-    "unclear",
-]
 
 
 class RouteReply(Strict):
     """What a capable model answers when asked where a message goes."""
 
-    intent: ModelIntent
-    step: int | None = Field(default=None, ge=1, le=12)
+    intent: Intent | Literal["unclear"]
+    step: int | None = Field(default=None, ge=1, le=MAX_STEPS)
     part: Part | None = None
-    format: Literal["markdown", "otter", "nbgrader", "notion", "json"] | None = None
+    format: ExportFormat | None = None
     confidence: float = Field(default=0.5, ge=0, le=1)
 
 
@@ -112,9 +100,9 @@ def parse_tags(text: str) -> RouteReply | None:
         confidence = 0.5
     values = {
         "intent": intent,
-        "step": int(step) if step.isdigit() and 1 <= int(step) <= 12 else None,
+        "step": int(step) if step.isdigit() and 1 <= int(step) <= MAX_STEPS else None,
         "part": part if part in {p.value for p in Part} else None,
-        "format": fmt if fmt in EXPORT_FORMATS else None,
+        "format": fmt if fmt in formats() else None,
         "confidence": confidence,
     }
     return RouteReply.model_validate(values)
@@ -137,6 +125,6 @@ def _merged(rules: Slots, reply: RouteReply, *, steps: int | None) -> Slots:
     return Slots(
         step=step,
         part=rules.part or (reply.part.value if reply.part else None),
-        format=rules.format or reply.format,
+        format=rules.format or (reply.format.value if reply.format else None),
         last_step=rules.last_step,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from coauthor.copilot.intents import Slots
+from coauthor.export import ExportFormat
 from coauthor.schemas import Language
 
 _EN_ORDINALS = [
@@ -105,7 +106,7 @@ _FORMATS = {
     "json": r"\bjson\b|джейсон",
     "markdown": r"\bmarkdown\b|\bmd\b|маркдаун",
 }
-_FORMAT_PATTERNS = {name: re.compile(pattern) for name, pattern in _FORMATS.items()}
+_FORMAT_PATTERNS = {ExportFormat(name): re.compile(p) for name, p in _FORMATS.items()}
 _NOTEBOOK = re.compile(r"\bnotebook|\bjupyter|\bipynb|ноутбук|юпитер")
 
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
@@ -130,7 +131,8 @@ def extract(text: str, *, steps: int | None = None) -> Slots:
     last = number is None and _LAST.search(norm) is not None
     if last and steps:
         number = steps
-    return Slots(step=number, part=_part(norm), format=_format(norm), last_step=last)
+    repair = _REPAIR.search(norm) is not None
+    return Slots(step=number, part=_part(norm), format=_format(norm), last_step=last, repair=repair)
 
 
 def _step_number(norm: str) -> int | None:
@@ -165,12 +167,30 @@ def _part(norm: str) -> str | None:
 def _format(norm: str) -> str | None:
     hits = [(m.start(), name) for name, p in _FORMAT_PATTERNS.items() if (m := p.search(norm))]
     if hits:
-        return min(hits)[1]
-    return "otter" if _NOTEBOOK.search(norm) else None
+        return min(hits)[1].value
+    return ExportFormat.otter.value if _NOTEBOOK.search(norm) else None
 
 
 # Difficulty and task-type words (en/ru) as authors write them; shared by the copilot's
 # new-task proposals and library filters.
+_REPAIR = re.compile(r"\brepair|\bfix\b|\bfix (?:it|them|the)|почин|исправ|отремонт")
+
+# Domains as authors name them (en/ru): the studio's suggestions, the copilot's new-task
+# proposals and its library filters all read this one table.
+DOMAIN_WORDS = {
+    "e-commerce": r"\be-?commerce|е-?коммерс|маркетплейс|\bmarketplace|интернет-магазин|"
+    r"\bonline shop",
+    "fintech": r"\bfintech|финтех|\bbank|банк|\bcredit|кредит|\bpayment|платеж",
+    "retail": r"\bretail|ритейл|\bgrocery|розниц",
+    "telecom": r"\btelecom|телеком|сотов|\bсвяз[ьи]\b",
+    "healthcare": r"\bhealthcare|\bhealth\b|\bmedical|\bclinic|медицин|клиник|здравоохран",
+    "media": r"\bstreaming|\bmusic|онлайн-кинотеатр|стриминг",
+    "logistics": r"\blogistic|\bdelivery|логистик|доставк",
+    "gaming": r"\bgames?\b|\bgaming|игров",
+    "edtech": r"\bedtech|\beducation|образован",
+    "marketing": r"\bmarketing|маркетинг",
+}
+
 DIFFICULTY_WORDS = {
     "intern": r"\bintern|стажер",
     "junior": r"\bjunior|джун",

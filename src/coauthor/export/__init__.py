@@ -1,5 +1,5 @@
 """Exports of a task, one module per format behind one interface."""
 
-from coauthor.export.base import Exporter, ExportError, exporter, formats
+from coauthor.export.base import Exporter, ExportError, ExportFormat, exporter, formats
 
-__all__ = ["ExportError", "Exporter", "exporter", "formats"]
+__all__ = ["ExportError", "ExportFormat", "Exporter", "exporter", "formats"]

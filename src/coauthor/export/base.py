@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,7 +23,7 @@ class ExportError(Exception):
 
 
 class Exporter(ABC):
-    format: ClassVar[str]
+    format: ClassVar[ExportFormat]
 
     @abstractmethod
     def export(self, task: Task, out: Path, *, task_id: int, revision: int) -> Path:
@@ -72,36 +74,46 @@ class ExportOptions:
 
 ExporterFactory = Callable[[ExportOptions], Exporter]
 
-_registry: dict[str, Exporter] = {}
-_factories: dict[str, ExporterFactory] = {}
+
+class ExportFormat(StrEnum):
+    """Every export format, named once; the CLI, the studio and the copilot list these."""
+
+    markdown = "markdown"
+    otter = "otter"
+    nbgrader = "nbgrader"
+    json = "json"
+    notion = "notion"
 
 
-def register(exporter: Exporter) -> None:
-    _registry[exporter.format] = exporter
-
-
-def register_factory(name: str, factory: ExporterFactory) -> None:
-    """A format that needs options (a parent page, a page-id store) is built per call."""
-    _factories[name] = factory
+_MODULES: dict[ExportFormat, str] = {
+    ExportFormat.markdown: "coauthor.export.markdown",
+    ExportFormat.otter: "coauthor.export.otter",
+    ExportFormat.nbgrader: "coauthor.export.nbgrader",
+    ExportFormat.json: "coauthor.export.json_format",
+    ExportFormat.notion: "coauthor.export.notion",
+}
+"""Where each format lives; a module is imported only when its format is used, so one
+format whose optional dependency is missing never hides the others."""
 
 
 def formats() -> list[str]:
-    _load_builtins()
-    return sorted({*_registry, *_factories})
+    """The names of every export format, in a stable order."""
+    return [fmt.value for fmt in ExportFormat]
 
 
 def exporter(name: str, options: ExportOptions | None = None) -> Exporter:
-    _load_builtins()
-    if name in _registry:
-        return _registry[name]
-    if name in _factories:
-        return _factories[name](options or ExportOptions())
-    raise ExportError(f"unknown export format {name!r}; use one of: {', '.join(formats())}")
-
-
-def _load_builtins() -> None:
-    # each module registers itself on import
-    from coauthor.export import json_format, markdown, nbgrader, notion, otter  # noqa: F401
+    """The exporter of format ``name``; ExportError for an unknown or unavailable one."""
+    try:
+        fmt = ExportFormat(name)
+    except ValueError:
+        known = ", ".join(formats())
+        raise ExportError(f"unknown export format {name!r}; use one of: {known}") from None
+    try:
+        module = importlib.import_module(_MODULES[fmt])
+    except ImportError as exc:
+        raise ExportError(f"the {fmt.value} export is unavailable here: {exc}") from None
+    factory: ExporterFactory = module.factory
+    return factory(options or ExportOptions())
 
 
 @cache

@@ -27,14 +27,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from coauthor.export.base import Exporter, ExportError, prepare, register
+from coauthor.export.base import Exporter, ExportError, ExportFormat, ExportOptions, prepare
 from coauthor.schemas import Task
 
 SCHEMA_VERSION = 1
 
 
 class JsonExporter(Exporter):
-    format = "json"
+    format = ExportFormat.json
 
     def export(self, task: Task, out: Path, *, task_id: int, revision: int) -> Path:
         path = prepare(out) / f"task-{task_id}.json"
@@ -86,4 +86,5 @@ def loads(text: str, *, source: str = "the file") -> Task:
         raise ExportError(f"{source} has an invalid task at {where}: {first['msg']}") from None
 
 
-register(JsonExporter())
+def factory(options: ExportOptions) -> Exporter:
+    return JsonExporter()

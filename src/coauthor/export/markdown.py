@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coauthor.export.base import Exporter, prepare, register, render, slug
+from coauthor.export.base import Exporter, ExportFormat, ExportOptions, prepare, render, slug
 from coauthor.schemas import Task
 
 
 class MarkdownExporter(Exporter):
-    format = "markdown"
+    format = ExportFormat.markdown
 
     def export(self, task: Task, out: Path, *, task_id: int, revision: int) -> Path:
         folder = prepare(out)
@@ -29,4 +29,5 @@ class MarkdownExporter(Exporter):
         return folder
 
 
-register(MarkdownExporter())
+def factory(options: ExportOptions) -> Exporter:
+    return MarkdownExporter()

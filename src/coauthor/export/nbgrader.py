@@ -17,7 +17,7 @@ from typing import Any
 from nbformat import NotebookNode
 
 from coauthor.export import notebook
-from coauthor.export.base import Exporter, prepare, register
+from coauthor.export.base import Exporter, ExportFormat, ExportOptions, prepare
 from coauthor.export.notebook import cell
 from coauthor.export.pytest_cells import graded_tests
 from coauthor.schemas import Step, Task
@@ -26,7 +26,7 @@ SCHEMA_VERSION = 3
 
 
 class NbgraderExporter(Exporter):
-    format = "nbgrader"
+    format = ExportFormat.nbgrader
 
     def export(self, task: Task, out: Path, *, task_id: int, revision: int) -> Path:
         path = prepare(out) / f"task-{task_id}.ipynb"
@@ -96,4 +96,5 @@ def _cell(
     return node
 
 
-register(NbgraderExporter())
+def factory(options: ExportOptions) -> Exporter:
+    return NbgraderExporter()

@@ -24,11 +24,12 @@ from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from coauthor.export import notion_blocks as nb
 from coauthor.export.base import (
+    Exporter,
     ExportError,
+    ExportFormat,
     ExportOptions,
     Published,
     Publisher,
-    register_factory,
     render,
 )
 from coauthor.schemas import Step, Task
@@ -70,7 +71,7 @@ class RateLimiter:
 
 
 class NotionExporter(Publisher):
-    format = "notion"
+    format = ExportFormat.notion
 
     def __init__(
         self,
@@ -198,4 +199,5 @@ def step_blocks(step: Step) -> list[nb.Block]:
     return found
 
 
-register_factory("notion", NotionExporter.from_options)
+def factory(options: ExportOptions) -> Exporter:
+    return NotionExporter.from_options(options)

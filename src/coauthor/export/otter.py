@@ -17,14 +17,14 @@ from pathlib import Path
 from nbformat import NotebookNode
 
 from coauthor.export import notebook
-from coauthor.export.base import Exporter, prepare, register
+from coauthor.export.base import Exporter, ExportFormat, ExportOptions, prepare
 from coauthor.export.notebook import cell
 from coauthor.export.pytest_cells import GradedTest, graded_tests
 from coauthor.schemas import Step, Task
 
 
 class OtterExporter(Exporter):
-    format = "otter"
+    format = ExportFormat.otter
 
     def export(self, task: Task, out: Path, *, task_id: int, revision: int) -> Path:
         path = prepare(out) / f"task-{task_id}.ipynb"
@@ -89,4 +89,5 @@ def test_source(test: GradedTest) -> str:
     return f"{config}\n{test.source}"
 
 
-register(OtterExporter())
+def factory(options: ExportOptions) -> Exporter:
+    return OtterExporter()

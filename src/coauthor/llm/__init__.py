@@ -1,18 +1,18 @@
 """Model backends behind one interface."""
 
 from coauthor.llm.base import (
-    CallRecord,
+    Capabilities,
     Completion,
     InvalidReplyError,
-    Message,
     Model,
     ModelError,
     ModelUnavailableError,
-    Usage,
 )
+from coauthor.schemas.calls import CallRecord, Message, Usage
 
 __all__ = [
     "CallRecord",
+    "Capabilities",
     "Completion",
     "InvalidReplyError",
     "Message",

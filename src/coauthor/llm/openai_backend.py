@@ -15,8 +15,16 @@ from typing import Any, Literal, cast
 
 import openai
 
-from coauthor.llm.base import Completion, Message, Model, ModelError, ModelUnavailableError, Usage
+from coauthor.llm.base import (
+    Capabilities,
+    Completion,
+    JsonSchema,
+    Model,
+    ModelError,
+    ModelUnavailableError,
+)
 from coauthor.llm.testing import check_real_model_allowed
+from coauthor.schemas.calls import Message, Usage
 
 KEY_ENVS = ("COAUTHOR_API_KEY", "OPENAI_API_KEY")
 NO_KEY = "not-needed"
@@ -73,8 +81,9 @@ class OpenAIModel(Model):
         timeout: float = 300.0,
         max_retries: int = 3,
         reasks: int = 2,
+        capabilities: Capabilities | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(capabilities=capabilities)
         self.model = model
         self.profile = profile
         self.temperature = temperature
@@ -122,7 +131,7 @@ class OpenAIModel(Model):
 
     # -- requests ------------------------------------------------------------------
     def _complete(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
     ) -> Completion:
         check_real_model_allowed(self.name)
         client = self._ready_client()
@@ -144,7 +153,7 @@ class OpenAIModel(Model):
         )
 
     def _stream(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
     ) -> Iterator[str | Usage]:
         check_real_model_allowed(self.name)
         client = self._ready_client()
@@ -168,7 +177,7 @@ class OpenAIModel(Model):
         return self._client
 
     def _request(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
     ) -> dict[str, Any]:
         request: dict[str, Any] = {
             "model": self.model,
@@ -182,7 +191,7 @@ class OpenAIModel(Model):
             request["response_format"] = self._response_format(schema)
         return request
 
-    def _response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
+    def _response_format(self, schema: JsonSchema) -> JsonSchema:
         if self.profile.structured == "json_object":
             return {"type": "json_object", "schema": schema}
         return {

@@ -6,10 +6,11 @@ new backend is one ``register_backend`` call and needs no change here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from coauthor.llm.base import Model, ModelUnavailableError
+from coauthor.llm.base import Capabilities, Model, ModelUnavailableError
 from coauthor.llm.local import LocalModel
 from coauthor.llm.openai_backend import LLAMA_CPP, OPENAI, OpenAIModel, Profile
 from coauthor.settings import Settings
@@ -27,6 +28,24 @@ def register_backend(prefix: str, factory: Factory, *, forms: list[str] | None =
         raise ValueError(f"a backend prefix must be a plain word, not {prefix!r}")
     _factories[prefix] = factory
     _forms[prefix] = forms or [f"{prefix}:..."]
+
+
+@contextmanager
+def registered_backend(
+    prefix: str, factory: Factory, *, forms: list[str] | None = None
+) -> Iterator[None]:
+    """``prefix`` builds models with ``factory`` inside the block only (tests, plugins tried
+    out); whatever the prefix meant before is restored afterwards."""
+    before = (_factories.get(prefix), _forms.get(prefix))
+    register_backend(prefix, factory, forms=forms)
+    try:
+        yield
+    finally:
+        if before[0] is None:
+            _factories.pop(prefix, None)
+            _forms.pop(prefix, None)
+        else:
+            _factories[prefix], _forms[prefix] = before[0], before[1] or []
 
 
 def accepted_forms() -> str:
@@ -87,6 +106,10 @@ def _remote(name: str, url: str | None, settings: Settings, *, profile: Profile)
         timeout=settings.request_timeout,
         max_retries=settings.max_retries,
         reasks=settings.reasks,
+        capabilities=Capabilities(
+            routing=True if settings.model_routing is None else settings.model_routing,
+            context_tokens=settings.context_tokens,
+        ),
     )
 
 

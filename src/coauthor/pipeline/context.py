@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from coauthor.llm.base import Message, Model
+from coauthor.llm.base import Model
 from coauthor.prompts import master_document, render
 from coauthor.schemas import Language
+from coauthor.schemas.calls import Message
 from coauthor.settings import Settings
 from coauthor.store import Store
 

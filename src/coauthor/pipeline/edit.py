@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from coauthor.pipeline.context import Context
-from coauthor.pipeline.starter import stub
+from coauthor.pipeline.parts import CODE_PARTS, Part, with_code
 from coauthor.schemas import Step, Strict, Task
 
-
-class Part(StrEnum):
-    story = "story"
-    theory = "theory"
-    requirements = "requirements"
-    starter = "starter"
-    solution = "solution"
-    tests = "tests"
-
-
-CODE_PARTS = {Part.starter, Part.solution, Part.tests}
+__all__ = ["CODE_PARTS", "EditError", "Part", "add_tests", "regenerate", "replace_step", "step_at"]
 
 
 class ProseReply(Strict):
@@ -43,34 +32,34 @@ def regenerate(ctx: Context, task: Task, number: int, part: Part, *, instruction
 
     The result has no verdict: it has not been checked since it changed.
     """
-    if not 1 <= number <= len(task.steps):
-        raise EditError(f"the task has {len(task.steps)} steps; there is no step {number}")
-    current = task.steps[number - 1]
+    current = step_at(task, number)
     values = {"task": task, "step": current, "number": number, "part": part.value}
     values["instruction"] = instruction.strip()
     if part in CODE_PARTS:
         result = ctx.model.code(ctx.messages("edit_code.j2", **values), max_tokens=1200)
-        flags = [f for f in current.flags if not f.startswith(f"{part.value}:")]
-        if result.error is not None:
-            flags.append(f"{part.value}: {result.error} (kept as the model wrote it)")
-        update: dict[str, object] = {part.value: result.code, "flags": flags}
-        if part is Part.solution and result.ok and not instruction:
-            update["starter"] = stub(result.code) or current.starter
-    elif part is Part.requirements:
+        return with_code(current, part, result, derive_starter=not instruction)
+    if part is Part.requirements:
         reply = ctx.model.generate(
             ctx.messages("edit_prose.j2", **values), output=RequirementsReply
         )
-        update = {"requirements": list(reply.requirements)}
-    else:
-        prose = ctx.model.generate(ctx.messages("edit_prose.j2", **values), output=ProseReply)
-        update = {part.value: prose.text}
-    return current.model_copy(update={**update, "verdict": None})
+        return current.model_copy(
+            update={"requirements": list(reply.requirements), "verdict": None}
+        )
+    prose = ctx.model.generate(ctx.messages("edit_prose.j2", **values), output=ProseReply)
+    return current.model_copy(update={part.value: prose.text, "verdict": None})
 
 
 def add_tests(ctx: Context, task: Task, number: int, *, instruction: str) -> Step:
     """The step's tests extended as asked; existing tests are kept."""
     wish = instruction.strip() or "edge cases the requirements name"
     return regenerate(ctx, task, number, Part.tests, instruction=f"add tests: {wish}")
+
+
+def step_at(task: Task, number: int) -> Step:
+    """Step ``number`` (1-based); EditError says how many steps there are."""
+    if not 1 <= number <= len(task.steps):
+        raise EditError(f"the task has {len(task.steps)} steps; there is no step {number}")
+    return task.steps[number - 1]
 
 
 def replace_step(task: Task, number: int, step: Step) -> Task:

@@ -1,7 +1,9 @@
-"""Progress reporting: the runner calls these; the CLI and the UI implement them."""
+"""Progress reporting: the runner and the checking service call these; the CLI and the
+studio implement them."""
 
 from __future__ import annotations
 
+from coauthor.pipeline.parts import Part
 from coauthor.schemas import Verdict
 
 
@@ -14,8 +16,18 @@ class Events:
     def stage_finished(self, stage: str, *, step: int | None = None, total: int = 0) -> None:
         """A stage was done and checkpointed (or found done already on resume)."""
 
+    def repair_round(self, step: int, *, number: int, rounds: int, part: Part | None) -> None:
+        """Repair round ``number`` of ``rounds`` on ``step``: diagnosing (``part`` None), then
+        rewriting ``part``."""
+
     def note(self, message: str) -> None:
-        """Something the author should see (a flagged part, a resume)."""
+        """Something the author should see (a flagged part, a repair, a resume)."""
 
     def verdict(self, step: int, verdict: Verdict) -> None:
         """The checking system judged a step (after any repair rounds)."""
+
+
+def repair_words(number: int, rounds: int, part: Part | None) -> str:
+    """A repair round as the author reads it: ``repair round 1 of 2: rewriting the tests``."""
+    doing = "finding what is wrong" if part is None else f"rewriting the {part.value}"
+    return f"repair round {number} of {rounds}: {doing}"

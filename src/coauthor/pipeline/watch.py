@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from coauthor.schemas import Verdict
-from coauthor.store import RunInfo, RunProgress, Store
+from coauthor.schemas.runs import RunProgress, expected_stages
+from coauthor.store import LiveState, RunInfo, Store
 
 STARTUP_GRACE_S = 60.0
 """A worker that has written nothing after this long never started."""
@@ -25,18 +24,12 @@ EXIT_GRACE_S = 5.0
 
 @dataclass(frozen=True)
 class RunState:
+    """A run with its live progress, as a page that polls it shows it."""
+
     run: RunInfo
-    stage: str
-    step: int | None
-    total: int
-    text: str
-    notes: list[str]
-    stages_done: int
+    progress: RunProgress
     stages_expected: int
-    tokens_in: int
-    tokens_out: int
     elapsed_s: float
-    verdicts: dict[int, Verdict] = field(default_factory=dict)
     worker_pid: int | None = None
     orphaned: bool = False
     """Marked running, but no worker process is doing it: resume it."""
@@ -49,45 +42,26 @@ class RunState:
     def fraction(self) -> float:
         if self.run.status == "done":
             return 1.0
-        return min(1.0, self.stages_done / max(1, self.stages_expected))
-
-
-def expected_stages(run: RunInfo, *, verify: bool = True) -> int:
-    """How many stage events a full run reports: lessons (if the brief has none), the
-    plan, then per step the step, its verification and its summary."""
-    per_step = 3 if verify else 2
-    return (0 if run.brief.lessons else 1) + 1 + per_step * run.brief.steps
+        return min(1.0, self.progress.stages_done / max(1, self.stages_expected))
 
 
 def run_state(store: Store, run_id: int, *, verify: bool = True) -> RunState:
     run = store.run(run_id)
-    progress = store.progress(run_id)
-    data: dict[str, Any] = progress.data if progress is not None else {}
-    started = float(data.get("started_at") or _timestamp(run.created_at))
+    live = store.progress(run_id)
+    progress = live.progress if live is not None else RunProgress(stage="waiting for the worker")
+    started = progress.started_at if live is not None else _timestamp(run.created_at)
     end = time.time() if run.status == "running" else _timestamp(run.updated_at)
-    verdicts = {
-        int(number): Verdict.model_validate(value)
-        for number, value in dict(data.get("verdicts", {})).items()
-    }
     return RunState(
         run=run,
-        stage=str(data.get("stage", "waiting for the worker")),
-        step=data.get("step"),
-        total=int(data.get("total") or run.brief.steps),
-        text=str(data.get("text", "")),
-        notes=[str(note) for note in data.get("notes", [])],
-        stages_done=int(data.get("stages_done", 0)),
-        stages_expected=expected_stages(run, verify=verify),
-        tokens_in=int(data.get("tokens_in", 0)),
-        tokens_out=int(data.get("tokens_out", 0)),
+        progress=progress,
+        stages_expected=expected_stages(run.brief, verify=verify),
         elapsed_s=max(0.0, end - started),
-        verdicts=verdicts,
-        worker_pid=progress.worker_pid if progress is not None else None,
-        orphaned=orphaned(run, progress),
+        worker_pid=live.worker_pid if live is not None else None,
+        orphaned=orphaned(run, live),
     )
 
 
-def orphaned(run: RunInfo, progress: RunProgress | None, *, now: float | None = None) -> bool:
+def orphaned(run: RunInfo, progress: LiveState | None, *, now: float | None = None) -> bool:
     """True when ``run`` says running but no worker is alive to finish it."""
     if run.status != "running":
         return False

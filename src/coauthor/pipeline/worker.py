@@ -10,88 +10,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 from coauthor.llm.base import ModelError
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.context import master_text
-from coauthor.pipeline.events import Events
+from coauthor.pipeline.progress import StoreEvents
 from coauthor.pipeline.runner import RunCancelledError, RunFailedError, Runner
 from coauthor.pipeline.verify import Checker
-from coauthor.schemas import Verdict
 from coauthor.settings import Settings
 from coauthor.store import Store
-
-TEXT_KEPT = 4000
-WRITE_EVERY_S = 0.4
-
-
-class StoreEvents(Events):
-    """Progress for pollers: stage, step, the text as it streams, tokens, notes.
-
-    Writes are throttled; a pending cancellation request stops the run at the next
-    chunk of text or stage boundary.
-    """
-
-    def __init__(self, store: Store, run_id: int, *, usage: Any = None) -> None:
-        self.store = store
-        self.run_id = run_id
-        self.usage = usage
-        self.state: dict[str, Any] = {
-            "stage": "starting",
-            "step": None,
-            "total": 0,
-            "text": "",
-            "notes": [],
-            "stages_done": 0,
-            "tokens_in": 0,
-            "tokens_out": 0,
-            "started_at": time.time(),
-        }
-        self._written = 0.0
-        self.flush(force=True, pid=os.getpid())
-
-    def stage_started(self, stage: str, *, step: int | None = None, total: int = 0) -> None:
-        self._check_cancel()
-        self.state.update(stage=stage, step=step, total=total, text="")
-        self.flush(force=True)
-
-    def stage_finished(self, stage: str, *, step: int | None = None, total: int = 0) -> None:
-        self.state["stages_done"] += 1
-        self.flush(force=True)
-
-    def note(self, message: str) -> None:
-        self.state["notes"] = [*self.state["notes"], message][-50:]
-        self.flush(force=True)
-
-    def text(self, chunk: str) -> None:
-        self.state["text"] = (self.state["text"] + chunk)[-TEXT_KEPT:]
-        self.flush()
-
-    def flush(self, *, force: bool = False, pid: int | None = None) -> None:
-        now = time.monotonic()
-        if not force and now - self._written < WRITE_EVERY_S:
-            return
-        if self.usage is not None:
-            self.state.update(
-                tokens_in=self.usage.prompt_tokens, tokens_out=self.usage.completion_tokens
-            )
-        self.store.set_progress(self.run_id, dict(self.state), worker_pid=pid)
-        self._written = now
-        if not force:
-            self._check_cancel()
-
-    def verdict(self, step: int, verdict: Verdict) -> None:
-        verdicts = dict(self.state.get("verdicts", {}))
-        verdicts[str(step)] = verdict.model_dump(mode="json", exclude={"output"})
-        self.state["verdicts"] = verdicts
-        self.flush(force=True)
-
-    def _check_cancel(self) -> None:
-        if self.store.cancel_requested(self.run_id):
-            raise RunCancelledError(f"run {self.run_id} was cancelled")
 
 
 def work(settings: Settings, run_id: int, *, verify: bool = False) -> int:
@@ -108,12 +36,13 @@ def work(settings: Settings, run_id: int, *, verify: bool = False) -> int:
         except (ModelError, ValueError) as exc:  # a bad spec or a missing key: say so
             store.set_run_status(run_id, "failed", error=f"model: {exc}")
             return 1
-        events = StoreEvents(store, run_id, usage=model.usage)
-        model.on_text = events.text
+        events = StoreEvents(store, run_id)
+        shown = model.hooked(on_text=events.text)
+        events.usage = shown.usage
         try:
             runner = Runner(
                 store,
-                model,
+                shown,
                 master=master_text(store, settings),
                 events=events,
                 checker=Checker.from_settings(settings) if verify else None,

@@ -2,6 +2,7 @@
 
 from coauthor.store.records import (
     ConflictError,
+    LiveState,
     LogEntry,
     NotFoundError,
     RevisionInfo,
@@ -10,9 +11,9 @@ from coauthor.store.records import (
     TaskInfo,
 )
 from coauthor.store.redact import redact
-from coauthor.store.side import ChatMessage, DocumentVersion, RunProgress
+from coauthor.store.side import ChatMessage, DocumentVersion
 from coauthor.store.store import Store
-from coauthor.store.tables import RUN_STATUSES, ImmutableRevisionError
+from coauthor.store.tables import RUN_STATUSES, ImmutableRevisionError, JsonObject
 
 __all__ = [
     "RUN_STATUSES",
@@ -20,11 +21,12 @@ __all__ = [
     "ConflictError",
     "DocumentVersion",
     "ImmutableRevisionError",
+    "JsonObject",
+    "LiveState",
     "LogEntry",
     "NotFoundError",
     "RevisionInfo",
     "RunInfo",
-    "RunProgress",
     "Store",
     "StoreError",
     "TaskInfo",

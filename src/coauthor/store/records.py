@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from coauthor.llm.base import Message
 from coauthor.schemas import Difficulty, Language, Task, TaskBrief, TaskType
-from coauthor.store.tables import LogRow, RevisionRow, RunRow, TaskRow
+from coauthor.schemas.calls import Message
+from coauthor.schemas.runs import RunProgress
+from coauthor.store.tables import JsonObject, LogRow, RevisionRow, RunRow, TaskRow
 
 
 class StoreError(Exception):
@@ -60,6 +60,17 @@ class RunInfo:
 
 
 @dataclass(frozen=True)
+class LiveState:
+    """A run's live progress as its executor last wrote it, and who that executor is."""
+
+    run_id: int
+    progress: RunProgress
+    cancel_requested: bool
+    worker_pid: int | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
 class LogEntry:
     id: int
     run_id: int | None
@@ -75,7 +86,7 @@ class LogEntry:
     created_at: datetime
 
 
-def task_info(row: TaskRow, content: dict[str, Any]) -> TaskInfo:
+def task_info(row: TaskRow, content: JsonObject) -> TaskInfo:
     brief = TaskBrief.model_validate(content["brief"])
     return TaskInfo(
         id=row.id,
@@ -122,7 +133,7 @@ def log_entry(row: LogRow) -> LogEntry:
         task_id=row.task_id,
         stage=row.stage,
         model=row.model,
-        messages=[dict(m) for m in row.messages],
+        messages=[Message(role=m["role"], content=m["content"]) for m in row.messages],
         reply=row.reply,
         tokens_in=row.tokens_in,
         tokens_out=row.tokens_out,

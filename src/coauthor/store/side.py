@@ -1,16 +1,17 @@
-"""Store methods beside tasks and runs: versioned documents, chat history, external pages."""
+"""Store methods beside tasks and runs: documents, chat, external pages, the logbook."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
+from coauthor.schemas.calls import CallRecord
+from coauthor.store.base import StoreBase
+from coauthor.store.records import LogEntry, log_entry
 from coauthor.store.redact import redact
-from coauthor.store.tables import ChatRow, DocumentRow, ExternalPageRow, ProgressRow, utcnow
+from coauthor.store.tables import ChatRow, DocumentRow, ExternalPageRow, JsonObject, LogRow, utcnow
 
 
 @dataclass(frozen=True)
@@ -28,24 +29,12 @@ class ChatMessage:
     task_id: int | None
     role: str
     content: str
-    meta: dict[str, Any]
+    meta: JsonObject
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class RunProgress:
-    run_id: int
-    data: dict[str, Any]
-    cancel_requested: bool
-    worker_pid: int | None
-    updated_at: datetime
-
-
-class SideTables:
-    """Mixed into ``Store``; relies on its ``_session``."""
-
-    def _session(self) -> Session:
-        raise NotImplementedError
+class SideStore(StoreBase):
+    """Beside tasks and runs: versioned documents, chat history, external pages, the logbook."""
 
     # -- documents -------------------------------------------------------------------
     def save_document(self, name: str, text: str, *, note: str = "") -> DocumentVersion:
@@ -79,7 +68,7 @@ class SideTables:
 
     # -- chat ------------------------------------------------------------------------
     def add_chat_message(
-        self, task_id: int | None, role: str, content: str, *, meta: dict[str, Any] | None = None
+        self, task_id: int | None, role: str, content: str, *, meta: JsonObject | None = None
     ) -> ChatMessage:
         with self._session() as s, s.begin():
             row = ChatRow(
@@ -125,52 +114,42 @@ class SideTables:
                 row.external_id = external_id
                 row.updated_at = utcnow()
 
-    # -- live progress of runs -------------------------------------------------------
-    def set_progress(
-        self, run_id: int, data: dict[str, Any], *, worker_pid: int | None = None
+    # -- logbook ---------------------------------------------------------------------
+    def log_call(
+        self,
+        record: CallRecord,
+        *,
+        stage: str,
+        run_id: int | None = None,
+        task_id: int | None = None,
     ) -> None:
-        """Overwrite the live state of a run (a worker calls this as it goes)."""
-        with self._session() as s, s.begin():
-            row = _progress_row(s, run_id)
-            row.data = data
-            row.updated_at = utcnow()
-            if worker_pid is not None:
-                row.worker_pid = worker_pid
-
-    def progress(self, run_id: int) -> RunProgress | None:
-        with self._session() as s:
-            row = s.get(ProgressRow, run_id)
-            if row is None:
-                return None
-            return RunProgress(
-                row.run_id, dict(row.data), row.cancel_requested, row.worker_pid, row.updated_at
-            )
-
-    def request_cancel(self, run_id: int) -> None:
-        """Ask the worker to stop; it does at its next chance and marks the run cancelled."""
-        with self._session() as s, s.begin():
-            row = _progress_row(s, run_id)
-            row.cancel_requested = True
-            row.updated_at = utcnow()
-
-    def clear_cancel(self, run_id: int) -> None:
-        with self._session() as s, s.begin():
-            _progress_row(s, run_id).cancel_requested = False
-
-    def cancel_requested(self, run_id: int) -> bool:
-        with self._session() as s:
-            row = s.get(ProgressRow, run_id)
-            return row is not None and row.cancel_requested
-
-
-def _progress_row(s: Session, run_id: int) -> ProgressRow:
-    row = s.get(ProgressRow, run_id)
-    if row is None:
-        row = ProgressRow(
-            run_id=run_id, data={}, cancel_requested=False, worker_pid=None, updated_at=utcnow()
+        """Keep one model request, with every secret redacted."""
+        messages = [{"role": m["role"], "content": redact(m["content"])} for m in record.messages]
+        row = LogRow(
+            run_id=run_id,
+            task_id=task_id,
+            stage=redact(stage),
+            model=redact(record.model),
+            messages=messages,
+            reply=redact(record.reply),
+            tokens_in=record.usage.prompt_tokens,
+            tokens_out=record.usage.completion_tokens,
+            latency_ms=round(record.latency_s * 1000),
+            error=None if record.error is None else redact(record.error),
+            created_at=utcnow(),
         )
-        s.add(row)
-    return row
+        with self._session() as s, s.begin():
+            s.add(row)
+
+    def logbook(self, *, run_id: int | None = None, task_id: int | None = None) -> list[LogEntry]:
+        """Logged calls, oldest first, filtered by run and/or task."""
+        query = sa.select(LogRow).order_by(LogRow.id)
+        if run_id is not None:
+            query = query.where(LogRow.run_id == run_id)
+        if task_id is not None:
+            query = query.where(LogRow.task_id == task_id)
+        with self._session() as s:
+            return [log_entry(row) for row in s.scalars(query)]
 
 
 def _document(row: DocumentRow) -> DocumentVersion:

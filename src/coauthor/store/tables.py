@@ -12,6 +12,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
 
 RUN_STATUSES = ("running", "failed", "done", "cancelled")
 
+JsonObject = dict[str, Any]
+"""A JSON column's value: free-form here; each caller validates it into its own model."""
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -48,7 +51,7 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime,
-        dict[str, Any]: sa.JSON,
+        JsonObject: sa.JSON,
         str: sa.Text,
     }
 
@@ -76,7 +79,7 @@ class RevisionRow(Base):
     created_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(sa.String(100))
     note: Mapped[str]
-    content: Mapped[dict[str, Any]]
+    content: Mapped[JsonObject]
 
 
 class RunRow(Base):
@@ -90,7 +93,7 @@ class RunRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(20), index=True)
-    brief: Mapped[dict[str, Any]]
+    brief: Mapped[JsonObject]
     model: Mapped[str]
     error: Mapped[str | None]
     created_at: Mapped[datetime]
@@ -104,7 +107,7 @@ class CheckpointRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(sa.ForeignKey("runs.id"))
     stage: Mapped[str] = mapped_column(sa.String(100))
-    data: Mapped[dict[str, Any]]
+    data: Mapped[JsonObject]
     created_at: Mapped[datetime]
 
 
@@ -162,7 +165,7 @@ class ChatRow(Base):
     task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
     role: Mapped[str] = mapped_column(sa.String(20))
     content: Mapped[str]
-    meta: Mapped[dict[str, Any]]
+    meta: Mapped[JsonObject]
     created_at: Mapped[datetime]
 
 
@@ -185,7 +188,7 @@ class ProgressRow(Base):
     __tablename__ = "run_progress"
 
     run_id: Mapped[int] = mapped_column(sa.ForeignKey("runs.id"), primary_key=True)
-    data: Mapped[dict[str, Any]]
+    data: Mapped[JsonObject]
     cancel_requested: Mapped[bool] = mapped_column(sa.Boolean)
     worker_pid: Mapped[int | None]
     updated_at: Mapped[datetime]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coauthor.ui import resources, view
+from coauthor.ui import common, resources
 
 
 def main() -> None:
@@ -18,15 +18,17 @@ def main() -> None:
     # The page files live in views/, not pages/: Streamlit would treat a pages/ folder as
     # its legacy multipage folder and serve deep links without this entry.
     pages = [
-        st.Page(view.NEW_TASK, title="New task", icon=":material/add:", url_path="new"),
-        st.Page(view.RUN_VIEW, title="Run", icon=":material/play_circle:", url_path="run"),
-        st.Page(view.EDITOR, title="Task editor", icon=":material/edit:", url_path="editor"),
-        st.Page(view.COPILOT, title="Copilot", icon=":material/forum:", url_path="copilot"),
-        st.Page(view.LIBRARY, title="Library", icon=":material/library_books:", url_path="library"),
-        st.Page(view.SETTINGS, title="Settings", icon=":material/settings:", url_path="settings"),
+        st.Page(common.NEW_TASK, title="New task", icon=":material/add:", url_path="new"),
+        st.Page(common.RUN_VIEW, title="Run", icon=":material/play_circle:", url_path="run"),
+        st.Page(common.EDITOR, title="Task editor", icon=":material/edit:", url_path="editor"),
+        st.Page(common.COPILOT, title="Copilot", icon=":material/forum:", url_path="copilot"),
+        st.Page(
+            common.LIBRARY, title="Library", icon=":material/library_books:", url_path="library"
+        ),
+        st.Page(common.SETTINGS, title="Settings", icon=":material/settings:", url_path="settings"),
     ]
     chosen = st.navigation(pages)
-    with st.sidebar, view.errors():
+    with st.sidebar, common.errors():
         st.caption(f"Model: `{resources.settings().model}`")
     chosen.run()
 

@@ -16,7 +16,7 @@ import streamlit as st
 from coauthor.export import ExportError, exporter, formats
 from coauthor.export.base import ExportOptions, Publisher
 from coauthor.schemas import Task
-from coauthor.ui import resources, view
+from coauthor.ui import common, resources
 
 
 def zipped(folder: Path) -> bytes:
@@ -68,7 +68,7 @@ def one_format(
 ) -> None:
     ready = f"export_{task_id}_{revision}_{name}"
     if st.button(f"Export {name}", key=f"btn_{ready}", icon=":material/download:"):
-        with view.errors(f"export {name}"):
+        with common.errors(f"export {name}"):
             target = exporter(name, options)
             if isinstance(target, Publisher):
                 published = target.publish(task, task_id=task_id, revision=revision)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from coauthor.pipeline.library import restore_revision, revision_diff
 from coauthor.store import RevisionInfo
-from coauthor.ui import resources, view
+from coauthor.ui import common, resources
 
 
 def revision_label(revision: RevisionInfo) -> str:
@@ -68,8 +68,8 @@ def restore(task_id: int, by_number: dict[int, RevisionInfo], *, head: int) -> N
         key=f"restore_pick_{task_id}_{head}",
     )
     if row[1].button("Restore", key=f"restore_{task_id}", icon=":material/history:"):
-        with view.errors("restore"):
+        with common.errors("restore"):
             saved = restore_revision(resources.store(), task_id, number=chosen, base_revision=head)
             st.session_state[f"ed_base_{task_id}"] = saved.number
-            view.flash(f"Revision {chosen} restored as revision {saved.number}.")
+            common.flash(f"Revision {chosen} restored as revision {saved.number}.")
             st.rerun()

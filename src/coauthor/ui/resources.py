@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -77,22 +76,12 @@ def log_dir() -> Path:
     return user_data_path("coauthor", appauthor=False) / "logs"
 
 
-class _Shared:
-    """A model shared by sessions, called from one long-lived thread.
-
-    One thread, because the embedded model's server dies with the thread that started
-    it (``PR_SET_PDEATHSIG``) and a script run's thread ends with every rerun; and one
-    call at a time, so the logbook names the right stage.
-    """
-
-    def __init__(self, model: Model) -> None:
-        self.model = model
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coauthor-model")
-
-
 @st.cache_resource(show_spinner=False)
-def _shared_model(spec: str, config_json: str) -> _Shared:
-    return _Shared(model_from_string(spec, Settings.model_validate_json(config_json)))
+def _shared_model(spec: str, config_json: str) -> Model:
+    """One model per spec and settings, shared by every session (the embedded model's
+    server starts once); each call gets its own hooked view, so sessions never record
+    into each other's logbook rows."""
+    return model_from_string(spec, Settings.model_validate_json(config_json))
 
 
 def ask(
@@ -112,17 +101,11 @@ def ask(
     db = store()
     master = master_text(db, config)
     if _model_factory is not None:
-        return call(Context(_model_factory(config.model, config), master, language))
-    shared = _shared_model(config.model, config.model_dump_json())
-
-    def logged() -> T:
-        shared.model.recorder = lambda record: db.log_call(record, stage=stage, task_id=task_id)
-        try:
-            return call(Context(shared.model, master, language))
-        finally:
-            shared.model.recorder = None
-
-    return shared.thread.submit(logged).result()
+        model = _model_factory(config.model, config)
+    else:
+        model = _shared_model(config.model, config.model_dump_json())
+    logged = model.hooked(record=lambda record: db.log_call(record, stage=stage, task_id=task_id))
+    return call(Context(logged, master, language))
 
 
 @st.cache_resource(show_spinner=False)

@@ -7,17 +7,17 @@ buttons. A change is a new revision, with a button that opens it in the editor.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import streamlit as st
 
 from coauthor.copilot import CopilotError, Intent, Reply, Slots, handle, put_into_theory
-from coauthor.schemas import Language, TaskBrief
-from coauthor.ui import resources, view
-from coauthor.ui.copilot_view import (
+from coauthor.copilot.results import Checks, Clarify, Explanation, Proposal, WhichPart
+from coauthor.schemas import Language
+from coauthor.ui import common, resources
+from coauthor.ui.chat_parts import (
+    LastReply,
     bubble_text,
     changes,
     facts,
@@ -42,13 +42,13 @@ def main() -> None:
     if not history:
         st.caption(f"Try: {WITH_TASK if task_id is not None else WITHOUT_TASK}")
     for message in history:
-        extra = last if last is not None and last["id"] == message.id else None
+        extra = last if last is not None and last.id == message.id else None
         with st.chat_message(message.role):
-            bubble_text(message, failed=extra is not None and "error" in extra["reply"].data)
+            bubble_text(message, failed=extra is not None and extra.reply.failed)
             if message.role == "assistant":
                 changes(message, task_id=task_id)
             if extra is not None:
-                facts(extra["reply"])
+                facts(extra.reply)
                 actions(task_id, extra)
     where = f"task {task_id}" if task_id is not None else "no task"
     prompt = st.chat_input(f"Message the copilot ({where})")
@@ -61,7 +61,7 @@ def main() -> None:
 def chosen_task() -> int | None:
     """The task open in the studio (URL, then session, as the editor keeps it), or none."""
     titles = {info.id: info.title for info in resources.store().list_tasks()}
-    wanted = view.query_id("task") or st.session_state.get("task_id")
+    wanted = common.query_id("task") or st.session_state.get("task_id")
     options = [NO_TASK, *titles]
     picked = st.selectbox(
         "Task",
@@ -77,66 +77,96 @@ def chosen_task() -> int | None:
             del st.query_params["task"]
         return None
     st.session_state["task_id"] = picked
-    if view.query_id("task") != picked:
+    if common.query_id("task") != picked:
         st.query_params["task"] = str(picked)
     return int(picked)
 
 
 def answer(
-    task_id: int | None, message: str, *, intent: Intent | None = None, slots: Slots | None = None
+    task_id: int | None,
+    message: str,
+    *,
+    intent: Intent | None = None,
+    slots: Slots | None = None,
+    rerun: bool = True,
 ) -> None:
     """Send one message to the core, which saves it and the reply in the chat history."""
-    with view.errors("answer"):
-        with st.chat_message("assistant"), st.spinner("Working on it…"):
+    working = "Repairing (a few minutes per step)…" if slots and slots.repair else "Working on it…"
+    with common.errors("answer"):
+        with st.chat_message("assistant"), st.spinner(working):
             reply = in_session(
                 task_id, lambda session: handle(session, message, intent=intent, slots=slots)
             )
         remember(task_id, message, reply)
-        st.rerun()
+        if rerun:
+            st.rerun()
 
 
-def actions(task_id: int | None, extra: dict[str, Any]) -> None:
+def actions(task_id: int | None, extra: LastReply) -> None:
     """Buttons for what the latest reply asks or offers."""
-    found = offers(task_id, extra["reply"], str(extra["message"]))
+    found = offers(task_id, extra.reply, extra.message)
     if found:
         row = st.container(horizontal=True)
         for index, (label, act) in enumerate(found):
-            if row.button(label[:1].upper() + label[1:], key=f"cp_act_{extra['id']}_{index}"):
+            if row.button(label[:1].upper() + label[1:], key=f"cp_act_{extra.id}_{index}"):
                 act()
 
 
 def offers(task_id: int | None, reply: Reply, message: str) -> list[tuple[str, Action]]:
     """What the reply lets the author do next: answer its question, use its offer.
     Generation is never started from here: a proposal opens the wizard."""
-    choices = [str(choice) for choice in reply.data.get("choices", [])]
-    if reply.intent is None:  # a clarifying question: which of two intents
-        labels = [*reply.suggestions, *choices][: len(choices)]
+    result = reply.result
+    if isinstance(result, Clarify):  # which of two intents
+        labels = [*reply.suggestions, *(c.value for c in result.choices)][: len(result.choices)]
         return [
-            (label, partial(answer, task_id, message, intent=Intent(choice)))
-            for label, choice in zip(labels, choices, strict=True)
+            (label, partial(answer, task_id, message, intent=choice))
+            for label, choice in zip(labels, result.choices, strict=True)
         ]
-    if reply.intent is Intent.edit_step and choices:  # which part of the step
-        step = int(reply.data["step"])
+    if isinstance(result, WhichPart):  # which part of the step
         return [
-            (part, partial(answer, task_id, message, intent=reply.intent, slots=Slots(step, part)))
-            for part in choices
+            (
+                part.value,
+                partial(
+                    answer,
+                    task_id,
+                    message,
+                    intent=reply.intent,
+                    slots=Slots(result.step, part.value),
+                ),
+            )
+            for part in result.choices
         ]
-    if reply.intent is Intent.explain and task_id is not None:
-        return [(offer, partial(into_theory, task_id, offer, reply)) for offer in reply.suggestions]
-    if reply.intent is Intent.new_task and "brief" in reply.data:
-        brief = TaskBrief.model_validate(reply.data["brief"])
-        return [("open in the New task wizard", partial(prefill_wizard, brief))]
+    if isinstance(result, Checks) and result.repairable:
+        steps = ", ".join(map(str, result.repairable))
+        return [(f"repair step(s) {steps}", partial(repair, task_id, result.repairable))]
+    if isinstance(result, Explanation) and task_id is not None:
+        return [
+            (label, partial(into_theory, task_id, number, reply.text, result.language))
+            for label, number in zip(reply.suggestions, result.offers, strict=True)
+        ]
+    if isinstance(result, Proposal):
+        return [("open in the New task wizard", partial(prefill_wizard, result.brief))]
     return []
 
 
-def into_theory(task_id: int, offer: str, reply: Reply) -> None:
-    """Put an explanation into the step the offer names; the change joins the chat history."""
-    number = int(re.findall(r"\d+", offer)[-1])
-    language = Language(str(reply.data.get("language", "en")))
-    with view.errors(f"add it to step {number}"):
+def repair(task_id: int | None, steps: list[int]) -> None:
+    """Repair rounds for the failing steps, one message per step, as the author asked."""
+    for number in steps:
+        answer(
+            task_id,
+            f"repair step {number}",
+            intent=Intent.verify,
+            slots=Slots(step=number, repair=True),
+            rerun=number == steps[-1],
+        )
+
+
+def into_theory(task_id: int, number: int, text: str, language: Language) -> None:
+    """Put an explanation into step ``number``; the change joins the chat history."""
+    with common.errors(f"add it to step {number}"):
         try:
             done = in_session(
-                task_id, lambda session: put_into_theory(session, number, reply.text, lang=language)
+                task_id, lambda session: put_into_theory(session, number, text, lang=language)
             )
         except CopilotError as exc:
             st.error(str(exc), icon=":material/error:")
@@ -151,4 +181,4 @@ def into_theory(task_id: int, offer: str, reply: Reply) -> None:
         st.rerun()
 
 
-view.page(main)
+common.page(main)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from coauthor.pipeline.library import Entry, Filters, duplicate, entries, search
 from coauthor.schemas import Difficulty, TaskType
-from coauthor.ui import resources, view
+from coauthor.ui import common, resources
 from coauthor.ui.history import history
 
 VERIFIED = {"any": None, "verified": True, "not verified": False}
@@ -66,23 +66,23 @@ def row(entry: Entry) -> None:
         )
         if top[1].button("Open", key=f"lib_open_{info.id}", disabled=info.deleted):
             st.session_state["task_id"] = info.id
-            st.switch_page(view.EDITOR, query_params={"task": str(info.id)})
+            st.switch_page(common.EDITOR, query_params={"task": str(info.id)})
         if top[2].button("Duplicate", key=f"lib_dup_{info.id}"):
             copy = duplicate(resources.store(), info.id)
-            view.flash(f"Task {info.id} duplicated as task {copy.id}.")
+            common.flash(f"Task {info.id} duplicated as task {copy.id}.")
             st.rerun()
         if info.deleted:
             if top[3].button("Restore", key=f"lib_restore_{info.id}"):
                 resources.store().restore_task(info.id)
-                view.flash(f"Task {info.id} restored.")
+                common.flash(f"Task {info.id} restored.")
                 st.rerun()
         elif top[3].button("Delete", key=f"lib_del_{info.id}"):
             resources.store().delete_task(info.id)
-            view.flash(f"Task {info.id} deleted; turn on 'Show deleted tasks' to restore it.")
+            common.flash(f"Task {info.id} deleted; turn on 'Show deleted tasks' to restore it.")
             st.rerun()
         if top[4].button("History", key=f"lib_hist_{info.id}"):
             st.session_state["library_history"] = info.id
             st.rerun()
 
 
-view.page(main)
+common.page(main)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from coauthor.copilot.slots import DOMAIN_WORDS
 from coauthor.pipeline.brief import make_brief
 from coauthor.pipeline.lessons import lessons
 from coauthor.pipeline.plan import plan
 from coauthor.pipeline.runner import start_run
 from coauthor.schemas import MAX_STEPS, Difficulty, Language, TaskBrief, TaskType
-from coauthor.ui import resources, view, wizard
+from coauthor.ui import common, resources, wizard
 from coauthor.ui.wizard import LESSONS, STAGES, STEPS, field, state
 
-DOMAINS = ["e-commerce", "fintech", "healthcare", "logistics", "marketing", "education", "gaming"]
+DOMAINS = list(DOMAIN_WORDS)
 LANGUAGE_LABELS = {"en": "English", "ru": "Russian"}
 
 
@@ -40,7 +41,7 @@ def idea() -> None:
     )
     language_choice()
     if st.button("Suggest lessons", type="primary", icon=":material/auto_awesome:"):
-        with view.errors("suggest lessons"):
+        with common.errors("suggest lessons"):
             suggest_lessons()
     if wizard.ids(LESSONS):
         st.caption("You have lessons already: suggesting again replaces them.")
@@ -126,7 +127,7 @@ def details() -> None:
     )
     language_choice()
     if st.button("Make plan", type="primary", icon=":material/account_tree:"):
-        with view.errors("make the plan"):
+        with common.errors("make the plan"):
             make_plan()
 
 
@@ -180,7 +181,7 @@ def plan_editor() -> None:
     if asked != len(items):
         st.caption(f"The plan has {len(items)} steps (you asked for {asked}); it is used as is.")
     if st.button("Generate task", type="primary", icon=":material/rocket_launch:"):
-        with view.errors("start the generation"):
+        with common.errors("start the generation"):
             generate()
 
 
@@ -192,7 +193,7 @@ def generate() -> None:
     run = start_run(db, wanted, model=config.model, plan=edited)
     resources.launch(config, run.id)
     state()["run_id"] = run.id
-    st.switch_page(view.RUN_VIEW, query_params={"run": str(run.id)})
+    st.switch_page(common.RUN_VIEW, query_params={"run": str(run.id)})
 
 
-view.page(main)
+common.page(main)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from coauthor.pipeline.watch import RunState, run_state
 from coauthor.store import NotFoundError
-from coauthor.ui import resources, view
+from coauthor.ui import common, resources
 from coauthor.ui.verdict import verdict_summary
 
 POLL_S = 1.0
@@ -26,7 +26,7 @@ DOING = {
 
 def main() -> None:
     st.title("Run")
-    run_id = view.query_id("run") or st.session_state.get("run_id")
+    run_id = common.query_id("run") or st.session_state.get("run_id")
     if run_id is None:
         pick_run()
         return
@@ -34,11 +34,11 @@ def main() -> None:
         first = run_state(resources.store(), int(run_id))
     except NotFoundError as exc:
         st.session_state.pop("run_id", None)
-        st.error(view.message(exc))
+        st.error(common.message(exc))
         pick_run()
         return
     st.session_state["run_id"] = run_id
-    if view.query_id("run") != run_id:
+    if common.query_id("run") != run_id:
         st.query_params["run"] = str(run_id)
     actions(first)
     poll = POLL_S if first.active else None
@@ -48,7 +48,7 @@ def main() -> None:
 
 
 def live(run_id: int, *, was_active: bool) -> None:
-    with view.errors():
+    with common.errors():
         current = run_state(resources.store(), run_id)
         if current.active != was_active:
             st.rerun()  # started or finished: redraw the page (and stop or start polling)
@@ -69,21 +69,48 @@ def header(current: RunState) -> None:
     elif run.status == "running":
         st.info(f"Running: {where}", icon=":material/hourglass_top:")
     elif run.status == "done":
-        st.success(f"Finished: task {run.task_id} is in the library.", icon=":material/check:")
+        finished(current)
     else:
         st.error(f"Run {run.status}: {run.error or 'no reason recorded'}", icon=":material/error:")
-    st.progress(current.fraction, text=f"{current.stages_done} of {current.stages_expected} stages")
+    progress = current.progress
+    done = f"{progress.stages_done} of {current.stages_expected} stages"
+    st.progress(current.fraction, text=done)
     cols = st.columns(4)
-    cols[0].metric("Elapsed", view.ago(current.elapsed_s))
-    cols[1].metric("Tokens in", f"{current.tokens_in:,}")
-    cols[2].metric("Tokens out", f"{current.tokens_out:,}")
+    cols[0].metric("Elapsed", common.ago(current.elapsed_s))
+    cols[1].metric("Tokens in", f"{progress.tokens_in:,}")
+    cols[2].metric("Tokens out", f"{progress.tokens_out:,}")
     cols[3].metric("Model", run.model)
 
 
+def finished(current: RunState) -> None:
+    """A finished run as it is: every step verified, some not, or none checked."""
+    task = current.run.task_id
+    verdicts = current.progress.verdicts
+    failing = sorted(n for n, verdict in verdicts.items() if not verdict.verified)
+    if not verdicts:
+        st.info(f"Finished: task {task} is in the library; its steps were not verified.")
+    elif failing:
+        steps = ", ".join(map(str, failing))
+        st.warning(
+            f"Finished with problems: {len(failing)} of {len(verdicts)} steps not verified "
+            f"(step {steps}). Open the task to see why, then edit, re-verify or ask the "
+            "copilot to repair them.",
+            icon=":material/warning:",
+        )
+    else:
+        st.success(
+            f"Finished: all {len(verdicts)} steps verified; task {task} is in the library.",
+            icon=":material/check:",
+        )
+
+
 def doing(current: RunState) -> str:
-    """The stage in words: ``writing step 2 of 3``."""
-    template = DOING.get(current.stage, current.stage)
-    return template.format(step=current.step, total=current.total)
+    """The stage in words: ``writing step 2 of 3``, ``step 1: repair round 1 of 2: ...``."""
+    progress = current.progress
+    if progress.stage == "repair":
+        return f"step {progress.step}: {progress.detail}"
+    template = DOING.get(progress.stage, progress.stage)
+    return template.format(step=progress.step, total=progress.total)
 
 
 def actions(current: RunState) -> None:
@@ -96,7 +123,7 @@ def actions(current: RunState) -> None:
     elif run.status == "done" and run.task_id is not None:
         if st.button("Open task", type="primary", icon=":material/edit:", key=f"open_{run.id}"):
             st.session_state["task_id"] = run.task_id
-            st.switch_page(view.EDITOR, query_params={"task": str(run.task_id)})
+            st.switch_page(common.EDITOR, query_params={"task": str(run.task_id)})
     elif st.button("Resume run", type="primary", icon=":material/replay:", key=f"re_{run.id}"):
         db = resources.store()
         db.set_run_status(run.id, "running")
@@ -105,14 +132,15 @@ def actions(current: RunState) -> None:
 
 
 def body(current: RunState) -> None:
-    if current.run.status == "running" and current.text:
+    progress = current.progress
+    if current.run.status == "running" and progress.text:
         st.caption("The model is writing:")
-        st.code(current.text[-3000:], language=None, wrap_lines=True)
-    for number in sorted(current.verdicts):
-        verdict_summary(number, current.verdicts[number])
-    if current.notes:
-        with st.expander(f"Notes ({len(current.notes)})"):
-            for note in current.notes:
+        st.code(progress.text[-3000:], language=None, wrap_lines=True)
+    for number in sorted(progress.verdicts):
+        verdict_summary(number, progress.verdicts[number])
+    if progress.notes:
+        with st.expander(f"Notes ({len(progress.notes)})"):
+            for note in progress.notes:
                 st.markdown(f"- {note}")
 
 
@@ -131,4 +159,4 @@ def pick_run() -> None:
             st.rerun()
 
 
-view.page(main)
+common.page(main)

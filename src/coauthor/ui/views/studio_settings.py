@@ -16,7 +16,7 @@ from coauthor.pipeline.context import MASTER, master_text
 from coauthor.pipeline.studio import SECRET_VARIABLES, save_studio_settings
 from coauthor.prompts import default_master
 from coauthor.settings import Settings
-from coauthor.ui import resources, view
+from coauthor.ui import common, resources
 
 BACKENDS = {
     "local": "Embedded model (runs here)",
@@ -32,13 +32,13 @@ def main() -> None:
         spec = model_fields(config)
         limits = limit_fields(config)
         if st.form_submit_button("Save settings", type="primary"):
-            with view.errors("save the settings"):
+            with common.errors("save the settings"):
                 save_studio_settings(
                     resources.store(),
                     resources.base_settings(),
                     values={"model": spec(), **limits},
                 )
-                view.flash("Settings saved; new runs use them.")
+                common.flash("Settings saved; new runs use them.")
                 st.rerun()
     keys()
     master(config)
@@ -136,14 +136,14 @@ def master(config: Settings) -> None:
             st.info("Nothing to save: the text is the one in force.")
         else:
             saved = db.save_document(MASTER, text, note=note)
-            view.flash(f"Master document saved as version {saved.number}.")
+            common.flash(f"Master document saved as version {saved.number}.")
             st.rerun()
     if row[1].button("Reset to default"):
         if current == default_master():
             st.info("The master document is already the default.")
         else:
             saved = db.save_document(MASTER, default_master(), note="reset to the default")
-            view.flash(f"Master document reset to the default (version {saved.number}).")
+            common.flash(f"Master document reset to the default (version {saved.number}).")
             st.rerun()
     if versions:
         with st.expander(f"Versions ({len(versions)})"):
@@ -155,4 +155,4 @@ def master(config: Settings) -> None:
             st.code(versions[number - 1].text, language="markdown")
 
 
-view.page(main)
+common.page(main)

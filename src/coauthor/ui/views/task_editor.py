@@ -15,14 +15,14 @@ from coauthor.pipeline.recheck import recheck
 from coauthor.pipeline.verify import Checker
 from coauthor.schemas import Task
 from coauthor.store import ConflictError, RevisionInfo
-from coauthor.ui import resources, step_form, view
+from coauthor.ui import common, resources, step_form
 from coauthor.ui.exports import export_buttons
 from coauthor.ui.history import history
 
 
 def main() -> None:
     st.title("Task editor")
-    wanted = view.query_id("task") or st.session_state.get("task_id")
+    wanted = common.query_id("task") or st.session_state.get("task_id")
     task_id = choose_task(None if wanted is None else int(wanted))
     if task_id is None:
         return
@@ -68,7 +68,7 @@ def choose_task(task_id: int | None) -> int | None:
             open_task(int(picked))
         return None
     st.session_state["task_id"] = task_id
-    if view.query_id("task") != task_id:
+    if common.query_id("task") != task_id:
         st.query_params["task"] = str(task_id)
     return task_id
 
@@ -105,7 +105,7 @@ def save(task_id: int, task: Task, *, base: int | None, source: str, note: str) 
         conflict(task_id, exc, task=task, source=source, note=note)
     st.session_state.pop(f"ed_conflict_{task_id}", None)
     st.session_state[f"ed_base_{task_id}"] = saved.number
-    view.flash(f"Saved as revision {saved.number}.")
+    common.flash(f"Saved as revision {saved.number}.")
     st.rerun()
 
 
@@ -153,7 +153,7 @@ def conflict(
     task_id: int, exc: ConflictError, *, task: Task | None, source: str, note: str
 ) -> None:
     st.session_state[f"ed_conflict_{task_id}"] = {
-        "message": view.message(exc),
+        "message": common.message(exc),
         "task": None if task is None else task.model_dump(mode="json"),
         "source": source,
         "note": note,
@@ -171,12 +171,12 @@ def step_tools(task_id: int, loaded: RevisionInfo, *, number: int) -> None:
         "Instruction (optional)", key=f"instr_{key}", placeholder="make it shorter"
     )
     if row[2].button("Regenerate", key=f"regen_{key}", icon=":material/auto_awesome:"):
-        with view.errors(f"regenerate the {part} of step {number}"):
+        with common.errors(f"regenerate the {part} of step {number}"):
             regenerate_part(
                 task_id, loaded, number=number, part=Part(part), instruction=instruction
             )
     if row[3].button("Re-verify", key=f"verify_{key}", icon=":material/fact_check:"):
-        with view.errors(f"verify step {number}"):
+        with common.errors(f"verify step {number}"):
             reverify(task_id, loaded, number=number)
 
 
@@ -217,8 +217,8 @@ def reverify(task_id: int, loaded: RevisionInfo, *, number: int) -> None:
         conflict(task_id, exc, task=None, source="verify", note="")
     st.session_state[f"ed_base_{task_id}"] = saved.number
     state = "verified" if (v := saved.task.steps[number - 1].verdict) and v.verified else "failed"
-    view.flash(f"Step {number} {state}; saved as revision {saved.number}.")
+    common.flash(f"Step {number} {state}; saved as revision {saved.number}.")
     st.rerun()
 
 
-view.page(main)
+common.page(main)

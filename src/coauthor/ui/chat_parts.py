@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, Literal, NoReturn, TypeVar
+from dataclasses import dataclass
+from typing import Literal, NoReturn, TypeVar
 
 import streamlit as st
 from platformdirs import user_data_path
 
-from coauthor.copilot import Reply, Session
-from coauthor.copilot.checking import checking_system
+from coauthor.copilot import Reply, Session, open_session
+from coauthor.copilot.results import Checks, Edited, Findings
 from coauthor.pipeline.context import Context
-from coauthor.pipeline.verify import Checker
 from coauthor.schemas import Language, TaskBrief
 from coauthor.store import ChatMessage
-from coauthor.ui import resources, view, wizard
+from coauthor.ui import common, resources, wizard
 
-EMBEDDED = "local"  # the embedded 135M model: it can rewrite a part, not route or answer
 _TASK_LINK = re.compile(r"task:(\d+)@(\d+)")
 _URL = re.compile(r"https?://\S+")
 T = TypeVar("T")
@@ -39,20 +38,8 @@ def in_session(task_id: int | None, call: Callable[[Session], T]) -> T:
     db = resources.store()
 
     def with_session(ctx: Context) -> T:
-        session = Session(
-            db,
-            model=ctx.model,
-            master=ctx.master,
-            task_id=task_id,
-            capable=config.model.strip() != EMBEDDED,
-            out_dir=user_data_path("coauthor", appauthor=False) / "exports",
-        )
-        session.verify = checking_system(
-            lambda: Checker.from_settings(config),
-            model=session.llm,
-            master=session.master,
-            rounds=config.repair_rounds,
-        )
+        out = user_data_path("coauthor", appauthor=False) / "exports"
+        session = open_session(db, config, model=ctx.model, task_id=task_id, out_dir=out)
         return call(session)  # no session.close(): the studio's model is shared
 
     # the copilot builds its own contexts in the task's language; this one only carries
@@ -64,12 +51,20 @@ def _last_key(task_id: int | None) -> str:
     return f"cp_last_{task_id if task_id is not None else 'none'}"
 
 
+@dataclass(frozen=True)
+class LastReply:
+    """This session's latest reply, with the id of its chat message and the author's words."""
+
+    id: int
+    message: str
+    reply: Reply
+
+
 def remember(task_id: int | None, message: str, reply: Reply) -> None:
     """Keep this session's latest reply, so its buttons sit under its bubble after a rerun."""
     stored = resources.store().chat(task_id, limit=1)
     if stored:
-        kept = {"id": stored[-1].id, "message": message, "reply": reply}
-        st.session_state[_last_key(task_id)] = kept
+        st.session_state[_last_key(task_id)] = LastReply(stored[-1].id, message, reply)
 
 
 def forget(task_id: int | None) -> None:
@@ -77,9 +72,9 @@ def forget(task_id: int | None) -> None:
     st.session_state.pop(_last_key(task_id), None)
 
 
-def latest(task_id: int | None) -> dict[str, Any] | None:
-    found: dict[str, Any] | None = st.session_state.get(_last_key(task_id))
-    return found
+def latest(task_id: int | None) -> LastReply | None:
+    found = st.session_state.get(_last_key(task_id))
+    return found if isinstance(found, LastReply) else None
 
 
 def bubble_text(message: ChatMessage, *, failed: bool) -> None:
@@ -128,18 +123,23 @@ def open_revision(task_id: int, number: int | None) -> NoReturn:
         st.session_state.pop(f"ed_base_{task_id}", None)
     else:
         st.session_state[f"ed_base_{task_id}"] = number
-    st.switch_page(view.EDITOR, query_params={"task": str(task_id)})
+    st.switch_page(common.EDITOR, query_params={"task": str(task_id)})
 
 
 def facts(reply: Reply) -> None:
     """Verdicts and findings of a reply, as one line of badges."""
-    badges = _verdicts(reply.data.get("verified"), step=int(reply.data.get("step") or 0))
-    findings = reply.data.get("findings")
-    if isinstance(findings, list) and findings:
-        where = sorted({f"step {f['step']}" if f["step"] else "whole task" for f in findings})
-        label = f"{len(findings)} finding(s): " + ", ".join(where)
+    result = reply.result
+    badges: list[Badge] = []
+    if isinstance(result, Checks):
+        badges = _verdicts(result.verified)
+    elif isinstance(result, Edited) and result.verified is not None:
+        badges = _verdicts({result.step: result.verified})
+    elif isinstance(result, Findings) and result.findings:
+        found = result.findings
+        where = sorted({f"step {f.step}" if f.step else "whole task" for f in found})
+        label = f"{len(found)} finding(s): " + ", ".join(where)
         badges.append((label, ":material/rule:", "orange"))
-    elif isinstance(findings, list):
+    elif isinstance(result, Findings):
         badges.append(("no findings", ":material/task_alt:", "green"))
     if badges:
         row = st.container(horizontal=True)
@@ -147,14 +147,7 @@ def facts(reply: Reply) -> None:
             row.badge(label, icon=icon, color=color)
 
 
-def _verdicts(verified: object, *, step: int) -> list[Badge]:
-    """``verified`` is one step's bool (edits) or a bool per step number (verify)."""
-    if isinstance(verified, bool):
-        per_step = {step: verified}
-    elif isinstance(verified, dict):
-        per_step = {int(number): bool(ok) for number, ok in verified.items()}
-    else:
-        return []
+def _verdicts(per_step: dict[int, bool]) -> list[Badge]:
     return [
         (f"step {n} verified", ":material/verified:", "green")
         if ok
@@ -173,4 +166,4 @@ def prefill_wizard(brief: TaskBrief) -> NoReturn:
     state["wz_type"] = brief.task_type.value
     state["wz_language"] = brief.language.value
     state["wz_steps"] = brief.steps
-    st.switch_page(view.NEW_TASK)
+    st.switch_page(common.NEW_TASK)

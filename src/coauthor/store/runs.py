@@ -1,0 +1,186 @@
+"""Generation runs, the checkpoints of their finished stages, and their live progress."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from coauthor.schemas import Task, TaskBrief
+from coauthor.schemas.runs import RunProgress
+from coauthor.store.base import StoreBase, get_run, get_task
+from coauthor.store.records import (
+    ConflictError,
+    LiveState,
+    RevisionInfo,
+    RunInfo,
+    revision_info,
+    run_info,
+)
+from coauthor.store.redact import redact
+from coauthor.store.tables import (
+    RUN_STATUSES,
+    CheckpointRow,
+    JsonObject,
+    ProgressRow,
+    RunRow,
+    utcnow,
+)
+from coauthor.store.tasks import append_revision, insert_task
+
+
+class RunStore(StoreBase):
+    def create_run(self, brief: TaskBrief, *, model: str, task_id: int | None = None) -> RunInfo:
+        """A new run in status ``running``."""
+        with self._session() as s, s.begin():
+            if task_id is not None:
+                get_task(s, task_id)
+            now = utcnow()
+            row = RunRow(
+                task_id=task_id,
+                status="running",
+                brief=brief.model_dump(mode="json"),
+                model=model,
+                error=None,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(row)
+            s.flush()
+            return run_info(row)
+
+    def run(self, run_id: int) -> RunInfo:
+        with self._session() as s:
+            return run_info(get_run(s, run_id))
+
+    def list_runs(self, *, status: str | None = None) -> list[RunInfo]:
+        """Runs, newest first, optionally only those in ``status``."""
+        query = sa.select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id.desc())
+        if status is not None:
+            query = query.where(RunRow.status == check_status(status))
+        with self._session() as s:
+            return [run_info(row) for row in s.scalars(query)]
+
+    def set_run_status(self, run_id: int, status: str, *, error: str | None = None) -> None:
+        """Move a run to ``status``; ``error`` is stored redacted."""
+        with self._session() as s, s.begin():
+            row = get_run(s, run_id)
+            row.status = check_status(status)
+            row.error = None if error is None else redact(error)
+            row.updated_at = utcnow()
+
+    def save_checkpoint(self, run_id: int, stage: str, data: JsonObject) -> None:
+        """Keep a stage's output; saving the same stage again replaces it."""
+        with self._session() as s, s.begin():
+            run = get_run(s, run_id)
+            run.updated_at = now = utcnow()
+            row = s.scalar(
+                sa.select(CheckpointRow).where(
+                    CheckpointRow.run_id == run_id, CheckpointRow.stage == stage
+                )
+            )
+            if row is None:
+                s.add(CheckpointRow(run_id=run_id, stage=stage, data=data, created_at=now))
+            else:
+                row.data = data
+
+    def checkpoints(self, run_id: int) -> dict[str, JsonObject]:
+        """Stage name to saved data, in the order the stages were first saved."""
+        with self._session() as s:
+            get_run(s, run_id)
+            rows = s.scalars(
+                sa.select(CheckpointRow)
+                .where(CheckpointRow.run_id == run_id)
+                .order_by(CheckpointRow.id)
+            )
+            return {row.stage: row.data for row in rows}
+
+    def finish_run(
+        self,
+        run_id: int,
+        task: Task,
+        *,
+        source: str = "generate",
+        note: str = "",
+        earlier: Sequence[tuple[Task, str, str]] = (),
+    ) -> RevisionInfo:
+        """In one transaction: store ``task`` (new task or new revision) and mark the run done.
+
+        ``earlier`` versions (task, source, note) are saved first, in order, as revisions
+        of their own: e.g. the task as generated and after each repair round.
+        """
+        versions = [*earlier, (task, source, note)]
+        with self._session() as s, s.begin():
+            run = get_run(s, run_id)
+            if run.status in ("done", "cancelled"):
+                raise ConflictError(f"run {run_id} is already {run.status}")
+            first, first_source, first_note = versions[0]
+            if run.task_id is None:
+                task_row, revision = insert_task(s, first, source=first_source, note=first_note)
+                run.task_id = task_row.id
+            else:
+                revision = append_revision(s, run.task_id, first, first_source, first_note, None)
+            for version, version_source, version_note in versions[1:]:
+                revision = append_revision(
+                    s, run.task_id, version, version_source, version_note, None
+                )
+            run.status = "done"
+            run.error = None
+            run.updated_at = revision.created_at
+            return revision_info(revision)
+
+    # -- live progress ---------------------------------------------------------------
+    def set_progress(
+        self, run_id: int, progress: RunProgress, *, worker_pid: int | None = None
+    ) -> None:
+        """Overwrite the live state of a run (its executor calls this as it goes)."""
+        with self._session() as s, s.begin():
+            row = _progress_row(s, run_id)
+            row.data = progress.model_dump(mode="json")
+            row.updated_at = utcnow()
+            if worker_pid is not None:
+                row.worker_pid = worker_pid
+
+    def progress(self, run_id: int) -> LiveState | None:
+        """What the run's executor last wrote; None before it wrote anything."""
+        with self._session() as s:
+            row = s.get(ProgressRow, run_id)
+            if row is None:
+                return None
+            progress = RunProgress.model_validate(row.data) if row.data else RunProgress()
+            return LiveState(
+                row.run_id, progress, row.cancel_requested, row.worker_pid, row.updated_at
+            )
+
+    def request_cancel(self, run_id: int) -> None:
+        """Ask the worker to stop; it does at its next chance and marks the run cancelled."""
+        with self._session() as s, s.begin():
+            row = _progress_row(s, run_id)
+            row.cancel_requested = True
+            row.updated_at = utcnow()
+
+    def clear_cancel(self, run_id: int) -> None:
+        with self._session() as s, s.begin():
+            _progress_row(s, run_id).cancel_requested = False
+
+    def cancel_requested(self, run_id: int) -> bool:
+        with self._session() as s:
+            row = s.get(ProgressRow, run_id)
+            return row is not None and row.cancel_requested
+
+
+def check_status(status: str) -> str:
+    if status not in RUN_STATUSES:
+        raise ValueError(f"unknown run status {status!r}; expected one of {RUN_STATUSES}")
+    return status
+
+
+def _progress_row(s: Session, run_id: int) -> ProgressRow:
+    row = s.get(ProgressRow, run_id)
+    if row is None:
+        row = ProgressRow(
+            run_id=run_id, data={}, cancel_requested=False, worker_pid=None, updated_at=utcnow()
+        )
+        s.add(row)
+    return row

@@ -1,0 +1,155 @@
+"""Tasks and their immutable revisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from coauthor.schemas import Task
+from coauthor.store.base import StoreBase, get_task
+from coauthor.store.records import (
+    ConflictError,
+    NotFoundError,
+    RevisionInfo,
+    TaskInfo,
+    revision_info,
+    task_info,
+)
+from coauthor.store.tables import JsonObject, RevisionRow, TaskRow, utcnow
+
+
+class TaskStore(StoreBase):
+    def create_task(self, task: Task, *, source: str = "generate", note: str = "") -> TaskInfo:
+        """A new task whose revision 1 is ``task``."""
+        with self._session() as s, s.begin():
+            row, revision = insert_task(s, task, source=source, note=note)
+            return task_info(row, revision.content)
+
+    def add_revision(
+        self,
+        task_id: int,
+        task: Task,
+        *,
+        source: str,
+        note: str = "",
+        base_revision: int | None = None,
+    ) -> RevisionInfo:
+        """A new head revision; ConflictError if ``base_revision`` is not the head."""
+        with self._session() as s, s.begin():
+            return revision_info(append_revision(s, task_id, task, source, note, base_revision))
+
+    def revision(self, task_id: int, number: int | None = None) -> RevisionInfo:
+        """Revision ``number`` of a task, or its head."""
+        with self._session() as s:
+            if number is None:
+                number = get_task(s, task_id).head_revision
+            row = s.scalar(
+                sa.select(RevisionRow).where(
+                    RevisionRow.task_id == task_id, RevisionRow.number == number
+                )
+            )
+            if row is None:
+                raise NotFoundError(f"task {task_id} has no revision {number}")
+            return revision_info(row)
+
+    def revisions(self, task_id: int) -> list[RevisionInfo]:
+        """Every revision of a task, oldest first."""
+        with self._session() as s:
+            get_task(s, task_id)
+            rows = s.scalars(
+                sa.select(RevisionRow)
+                .where(RevisionRow.task_id == task_id)
+                .order_by(RevisionRow.number)
+            )
+            return [revision_info(row) for row in rows]
+
+    def task(self, task_id: int) -> TaskInfo:
+        with self._session() as s:
+            found = s.execute(_task_query().where(TaskRow.id == task_id)).one_or_none()
+            if found is None:
+                raise NotFoundError(f"no task {task_id}")
+            return task_info(found[0], found[1])
+
+    def list_tasks(self, *, include_deleted: bool = False) -> list[TaskInfo]:
+        """Tasks, newest first."""
+        query = _task_query().order_by(TaskRow.created_at.desc(), TaskRow.id.desc())
+        if not include_deleted:
+            query = query.where(TaskRow.deleted_at.is_(None))
+        with self._session() as s:
+            return [task_info(row, content) for row, content in s.execute(query)]
+
+    def delete_task(self, task_id: int) -> None:
+        """Soft delete: the task is hidden from ``list_tasks`` but kept."""
+        with self._session() as s, s.begin():
+            row = get_task(s, task_id)
+            if row.deleted_at is None:
+                row.deleted_at = row.updated_at = utcnow()
+
+    def restore_task(self, task_id: int) -> None:
+        with self._session() as s, s.begin():
+            row = get_task(s, task_id)
+            if row.deleted_at is not None:
+                row.deleted_at = None
+                row.updated_at = utcnow()
+
+
+def insert_task(s: Session, task: Task, *, source: str, note: str) -> tuple[TaskRow, RevisionRow]:
+    now = utcnow()
+    row = TaskRow(title=task.title, head_revision=1, created_at=now, updated_at=now)
+    s.add(row)
+    s.flush()
+    return row, _add_revision_row(s, row.id, 1, task, source, note, now)
+
+
+def append_revision(
+    s: Session, task_id: int, task: Task, source: str, note: str, base_revision: int | None
+) -> RevisionRow:
+    now = utcnow()
+    # move the head in one UPDATE, so two writers on the same base cannot both win
+    where = [TaskRow.id == task_id]
+    if base_revision is not None:
+        where.append(TaskRow.head_revision == base_revision)
+    moved = s.execute(
+        sa.update(TaskRow)
+        .where(*where)
+        .values(head_revision=TaskRow.head_revision + 1, title=task.title, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if cast(sa.CursorResult[Any], moved).rowcount != 1:
+        head = get_task(s, task_id).head_revision
+        raise ConflictError(f"task {task_id} is at revision {head}, not {base_revision}")
+    number = s.scalars(sa.select(TaskRow.head_revision).where(TaskRow.id == task_id)).one()
+    return _add_revision_row(s, task_id, number, task, source, note, now)
+
+
+def _add_revision_row(
+    s: Session,
+    task_id: int,
+    number: int,
+    task: Task,
+    source: str,
+    note: str,
+    now: datetime,
+) -> RevisionRow:
+    revision = RevisionRow(
+        task_id=task_id,
+        number=number,
+        created_at=now,
+        source=source,
+        note=note,
+        content=task.model_dump(mode="json"),
+    )
+    s.add(revision)
+    s.flush()
+    return revision
+
+
+def _task_query() -> sa.Select[TaskRow, JsonObject]:
+    """Tasks joined with their head revision's content."""
+    return sa.select(TaskRow, RevisionRow.content).join(
+        RevisionRow,
+        sa.and_(RevisionRow.task_id == TaskRow.id, RevisionRow.number == TaskRow.head_revision),
+    )
