@@ -12,7 +12,8 @@ from notion_server import NotionServer
 from typer.testing import CliRunner
 
 from coauthor.cli import app
-from coauthor.export import ExportError, exporter, formats
+from coauthor.export import ExportError, ExportFormat, exporter, formats
+from coauthor.export import base as export_base
 from coauthor.export.base import ExportOptions, Publisher
 from coauthor.schemas import Task, Verdict
 from coauthor.store import Store
@@ -38,6 +39,14 @@ def test_the_registry_lists_every_format() -> None:
     with pytest.raises(ExportError, match="needs a parent page"):
         exporter("notion")
     assert all(not isinstance(exporter(name), Publisher) for name in FOLDER_FORMATS)
+
+
+def test_a_format_that_cannot_be_imported_hides_no_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(export_base._MODULES, ExportFormat.nbgrader, "coauthor.export.missing")
+    with pytest.raises(ExportError, match="the nbgrader export is unavailable here"):
+        exporter("nbgrader")
+    assert exporter("markdown").format is ExportFormat.markdown
+    assert "nbgrader" in formats()
 
 
 @pytest.mark.parametrize("name", FOLDER_FORMATS)

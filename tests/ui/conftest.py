@@ -12,7 +12,7 @@ from studio_support import ThreadRuns
 
 from coauthor.llm.testing import ScriptedModel
 from coauthor.pipeline.brief import make_brief
-from coauthor.pipeline.runner import Runner
+from coauthor.pipeline.runner import Runner, start_run
 from coauthor.store import Store
 from coauthor.testing import run_replies
 from coauthor.ui import resources
@@ -77,5 +77,5 @@ def open_page(db_url: str) -> Callable[..., AppTest]:
 def task_id(store: Store) -> int:
     """A finished 2-step task in the store, made by a scripted run (no model, no sandbox)."""
     runner = Runner(store, ScriptedModel(run_replies(2)), master="Be clear.")
-    run = runner.start(make_brief("Students ask how to pick a sample size", steps=2))
+    run = start_run(store, make_brief("Students ask how to pick a sample size", steps=2), model="x")
     return runner.execute(run.id).revision.task_id

@@ -5,14 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
-from coauthor.llm.base import Message, Model, Usage
+from coauthor.llm.base import JsonSchema, Model
 from coauthor.llm.testing import Reply, ScriptedModel
 from coauthor.pipeline.context import master_text
+from coauthor.pipeline.progress import StoreEvents
 from coauthor.pipeline.runner import RunCancelledError, RunFailedError, Runner
 from coauthor.pipeline.verify import Checker
-from coauthor.pipeline.worker import StoreEvents
+from coauthor.schemas.calls import Message, Usage
 from coauthor.settings import Settings
 from coauthor.store import Store
 
@@ -33,12 +33,13 @@ class ThreadRuns:
     def _work(self, settings: Settings, run_id: int) -> None:
         with Store(settings.database_url) as store:
             store.clear_cancel(run_id)
-            events = StoreEvents(store, run_id, usage=self.model.usage)
-            self.model.on_text = events.text
+            events = StoreEvents(store, run_id)
+            shown = self.model.hooked(on_text=events.text)
+            events.usage = shown.usage
             checker = Checker.from_settings(settings) if self.verify else None
             runner = Runner(
                 store,
-                self.model,
+                shown,
                 master=master_text(store, settings),
                 events=events,
                 checker=checker,
@@ -68,7 +69,7 @@ class GatedModel(ScriptedModel):
         self.holding = threading.Event()
 
     def _stream(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
     ) -> Iterator[str | Usage]:
         call = len(self.requests) + 1
         for index, chunk in enumerate(

@@ -12,6 +12,7 @@ from studio_support import GatedModel, ThreadRuns
 from coauthor.pipeline import watch
 from coauthor.pipeline.brief import make_brief
 from coauthor.pipeline.runner import start_run
+from coauthor.schemas.runs import RunProgress
 from coauthor.settings import Settings
 from coauthor.store import Store
 from coauthor.testing import lessons_reply, plan_reply, run_replies
@@ -25,12 +26,18 @@ def labels(app: AppTest) -> list[str]:
     return [str(b.label) for b in app.button]
 
 
-def start(store: Store, runs: ThreadRuns, *, hold_at: int | None = None) -> int:
-    """A 2-step run with the author's lessons and plan, started in a thread."""
+def start(
+    store: Store, runs: ThreadRuns, *, hold_at: int | None = None, weak_step: int | None = None
+) -> int:
+    """A 2-step run with the author's lessons and plan, started in a thread; the tests of
+    ``weak_step`` check nothing (they pass on the starter too)."""
     brief = make_brief("Students ask how to pick a sample size", steps=2)
     brief = brief.model_copy(update={"lessons": lessons_reply().lessons})
     run = start_run(store, brief, model="scripted", plan=plan_reply(2))
     replies = run_replies(2, lessons=False)[1:]
+    if weak_step is not None:
+        weak = "```python\ndef test_nothing():\n    assert True\n```"
+        replies[(weak_step - 1) * 4 + 2] = weak  # draft, solution, tests, summary per step
     runs.model = GatedModel(replies, hold_at=hold_at or 10_000)
     runs.launch(Settings(), run.id)
     return run.id
@@ -58,7 +65,9 @@ def test_navigating_away_mid_run_and_back_finds_it_going_then_finished(
     model.gate.set()
     runs.join()
     app.run()
-    assert any(f"Finished: task {store.run(run_id).task_id}" in t for t in texts(app, "success"))
+    finished = f"Finished: task {store.run(run_id).task_id} is in the library; its steps were not"
+    assert any(finished in t for t in texts(app, "info")), texts(app, "info")
+    assert not texts(app, "success")  # nothing was verified: no green
     app = next(b for b in app.button if b.label == "Open task").click().run()
     assert not app.exception
     task_id = store.run(run_id).task_id
@@ -76,7 +85,20 @@ def test_verdicts_appear_per_step(
     app = open_page("run", query={"run": str(run_id)})
     verdicts = [t for t in texts(app, "success") if t.startswith("Step")]
     assert len(verdicts) == 2 and all("verified — 3 tests" in t for t in verdicts), verdicts
+    assert any("Finished: all 2 steps verified" in t for t in texts(app, "success"))
     assert not any(label == "Cancel run" for label in labels(app))
+
+
+def test_a_run_with_an_unverified_step_finishes_amber_not_green(
+    open_page: Callable[..., AppTest], store: Store, runs: ThreadRuns
+) -> None:
+    runs.verify = True
+    run_id = start(store, runs, weak_step=2)
+    runs.join(timeout=120)
+    app = open_page("run", query={"run": str(run_id)})
+    warnings = texts(app, "warning")
+    assert any("Finished with problems: 1 of 2 steps not verified (step 2)" in t for t in warnings)
+    assert not any(t.startswith("Finished") for t in texts(app, "success")), texts(app, "success")
 
 
 def test_cancel_then_resume(
@@ -100,7 +122,7 @@ def test_cancel_then_resume(
     runs.join()
     app.run()
     assert store.run(run_id).status == "done"
-    assert any("Finished" in t for t in texts(app, "success"))
+    assert any("Finished" in t for t in texts(app, "info"))
 
 
 def _replies_done(done: set[str]) -> int:
@@ -119,7 +141,7 @@ def test_a_run_whose_worker_died_offers_resume(
     run = store.create_run(make_brief("an idea", steps=1), model="scripted")
     gone = subprocess.Popen(["true"])
     gone.wait()
-    store.set_progress(run.id, {"stage": "step", "step": 1, "total": 1}, worker_pid=gone.pid)
+    store.set_progress(run.id, RunProgress(stage="step", step=1, total=1), worker_pid=gone.pid)
     app = open_page("run", query={"run": str(run.id)})
     assert any("stopped without finishing" in t for t in texts(app, "warning"))
     assert "Resume run" in labels(app)

@@ -23,9 +23,10 @@ from coauthor.pipeline.studio import (
     save_studio_settings,
     studio_settings,
 )
-from coauthor.pipeline.watch import expected_stages, orphaned, pid_alive, run_state
+from coauthor.pipeline.watch import orphaned, pid_alive, run_state
 from coauthor.pipeline.worker import work
 from coauthor.schemas import Verdict
+from coauthor.schemas.runs import RunProgress, expected_stages
 from coauthor.settings import Settings
 from coauthor.store import ConflictError, Store
 
@@ -81,21 +82,22 @@ def test_library_search_copy_restore_and_diff(store: Store, task_id: int) -> Non
 
 def test_a_run_is_orphaned_only_when_its_worker_is_gone(store: Store) -> None:
     run = store.create_run(make_brief("an idea", steps=2), model="scripted")
-    assert expected_stages(run) == 8 and expected_stages(run, verify=False) == 6
+    assert expected_stages(run.brief, verify=True) == 8
+    assert expected_stages(run.brief, verify=False) == 6
     assert not orphaned(run, None)  # the worker may still be starting
     assert orphaned(run, None, now=run.updated_at.timestamp() + 3600)
-    store.set_progress(run.id, {"stage": "plan", "stages_done": 1}, worker_pid=os.getpid())
+    store.set_progress(run.id, RunProgress(stage="plan", stages_done=1), worker_pid=os.getpid())
     assert pid_alive(os.getpid()) and not run_state(store, run.id).orphaned
     gone = subprocess.Popen(["true"])
     gone.wait()
-    store.set_progress(run.id, {"stage": "plan"}, worker_pid=gone.pid)
+    store.set_progress(run.id, RunProgress(stage="plan"), worker_pid=gone.pid)
     progress = store.progress(run.id)
     assert progress is not None and not pid_alive(gone.pid)
     assert orphaned(run, progress, now=progress.updated_at.timestamp() + 60)
     store.set_run_status(run.id, "failed", error="boom")
     assert not orphaned(store.run(run.id), progress, now=progress.updated_at.timestamp() + 60)
     state = run_state(store, run.id)
-    assert state.stage == "plan" and not state.active and state.fraction == 0
+    assert state.progress.stage == "plan" and not state.active and state.fraction == 0
 
 
 def test_a_worker_whose_model_cannot_be_built_fails_the_run_with_the_reason(

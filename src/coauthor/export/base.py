@@ -98,7 +98,7 @@ format whose optional dependency is missing never hides the others."""
 
 def formats() -> list[str]:
     """The names of every export format, in a stable order."""
-    return [fmt.value for fmt in ExportFormat]
+    return sorted(fmt.value for fmt in ExportFormat)
 
 
 def exporter(name: str, options: ExportOptions | None = None) -> Exporter:
