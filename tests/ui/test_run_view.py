@@ -117,6 +117,7 @@ def test_cancel_then_resume(
     assert any("Run cancelled" in t for t in texts(app, "error")), texts(app, "error")
 
     done = set(store.checkpoints(run_id))
+    model.replies.clear()  # the cancelled run never asked for the rest
     runs.model = GatedModel(run_replies(2, lessons=False)[1:][_replies_done(done) :], hold_at=99)
     app = next(b for b in app.button if b.label == "Resume run").click().run()
     runs.join()
