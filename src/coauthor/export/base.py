@@ -139,7 +139,8 @@ def slug(text: str, *, limit: int = 40) -> str:
 
 
 def prepare(out: Path) -> Path:
-    """Make ``out`` an empty-or-new folder; refuse to write over a file."""
+    """Make sure ``out`` is a folder, creating it if missing (files already in it stay);
+    refuse a path that is a file."""
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} exists and is not a folder; choose another --out")
     try:

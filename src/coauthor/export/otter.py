@@ -4,7 +4,7 @@ Per step a question (``# BEGIN QUESTION``, name ``step_N``, one point per test).
 solution cell holds the starter, which students keep, then the reference solution between
 ``# BEGIN SOLUTION NO PROMPT`` and ``# END SOLUTION``, which otter strips from the student
 notebook; in the master both run and the solution, coming last, wins. The tests are the
-cells of :mod:`coauthor.export.notebook`, one ``# BEGIN TESTS`` cell per test in otter's
+cells :mod:`coauthor.export.pytest_cells` makes, one ``# BEGIN TESTS`` cell per test in otter's
 default (OK, doctest-like) format, hidden per the rule described there. A step whose tests
 do not parse has no question: students get its statement and starter only.
 """

@@ -103,12 +103,6 @@ class StepSummary(Strict):
     text: str = Field(min_length=1, max_length=1000)
 
 
-class CodePart(StrEnum):
-    starter = "starter"
-    solution = "solution"
-    tests = "tests"
-
-
 class TestOutcome(StrEnum):
     passed = "passed"
     failed = "failed"
