@@ -26,7 +26,7 @@ from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.brief import make_brief
 from coauthor.pipeline.context import master_text
 from coauthor.pipeline.events import Events
-from coauthor.pipeline.runner import Outcome, Runner
+from coauthor.pipeline.runner import Outcome, RunFailedError, Runner
 from coauthor.pipeline.verify import Checker
 from coauthor.prompts import master_document
 from coauthor.schemas import Verdict
@@ -108,6 +108,20 @@ def report(outcome: Outcome, *, as_json: bool) -> None:
     )
 
 
+def report_failure(exc: RunFailedError, *, task_id: int | None, as_json: bool) -> None:
+    """With ``--json`` a failed run is still one object, so a script can resume it."""
+    if as_json:
+        emit(
+            {
+                "task_id": task_id,
+                "run_id": exc.run_id,
+                "status": "failed",
+                "error": str(exc),
+                "resume": f"coauthor resume {exc.run_id}",
+            }
+        )
+
+
 @app.command()
 def new(
     idea: Annotated[str, typer.Argument(help="The task idea; a raw student request is fine.")],
@@ -141,6 +155,9 @@ def new(
             err.print(f"run {run.id} started on {spec}", highlight=False)
             try:
                 report(execute(store, llm, run.id, config=config, verify=verify), as_json=as_json)
+            except RunFailedError as exc:
+                report_failure(exc, task_id=run.task_id, as_json=as_json)
+                raise
             finally:
                 llm.close()
 
@@ -160,6 +177,9 @@ def resume(
             llm = model_from_string(model or run.model, config)
             try:
                 report(execute(store, llm, run.id, config=config, verify=verify), as_json=as_json)
+            except RunFailedError as exc:
+                report_failure(exc, task_id=run.task_id, as_json=as_json)
+                raise
             finally:
                 llm.close()
 
