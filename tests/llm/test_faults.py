@@ -3,12 +3,15 @@ reply (after a retry or a re-ask) or in one clear line, in bounded time."""
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 from openai_server import FakeOpenAI, Fault, Step
 from pydantic import BaseModel
 
+from coauthor.cli import main
 from coauthor.llm.base import InvalidReplyError, ModelUnavailableError
 from coauthor.llm.openai_backend import OpenAIModel
 from coauthor.llm.transport import Timeouts
@@ -141,3 +144,23 @@ def test_a_server_that_does_not_stream_is_still_understood(fake: FakeOpenAI) -> 
     fake.add(Step(content='{"word": "plain"}', stream=None))
     fake.plain = True
     assert make(fake).generate(HELLO, output=Word) == Word(word="plain")
+
+
+def test_the_cli_reports_a_bad_server_in_one_line_and_json(
+    fake: FakeOpenAI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("COAUTHOR_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("COAUTHOR_MAX_RETRIES", "1")
+    fake.add(Step(fault="html"), Step(fault="html"))
+    with pytest.raises(SystemExit) as info:
+        main(["new", "idea", "--model", f"openai:m@{fake.url}", "--json"])
+    captured = capsys.readouterr()
+    assert info.value.code == 1
+    failed = json.loads(captured.out)
+    assert failed["status"] == "failed" and failed["run_id"] == 1
+    assert "sent a reply that is not JSON (text/html" in failed["error"]
+    [line] = [line for line in captured.err.splitlines() if line.startswith("error:")]
+    assert "(tried 2 times)" in line and "coauthor resume 1" in line
