@@ -125,13 +125,12 @@ def test_a_missing_database_in_a_read_only_folder(folder: Path) -> None:
     [
         (
             ["new", "idea", "--steps", "abc"],
-            "error: --steps: 'abc' should be a valid integer, unable to parse string as an "
-            "integer; see coauthor new --help",
+            "error: --steps: 'abc' is not a valid integer; see coauthor new --help",
         ),
         (["new", "idea", "--bogus"], "error: no such option: --bogus; see coauthor new --help"),
         (["new"], "error: missing argument 'idea'; see coauthor new --help"),
         (["nosuch"], "error: no such command 'nosuch'; see coauthor --help"),
-        (["show", "one"], "error: task_id: should be a valid integer"),
+        (["show", "one"], "error: TASK_ID: the value is not a valid integer; see coauthor show"),
     ],
 )
 def test_a_usage_error_is_one_line_and_exit_2(

@@ -42,21 +42,29 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def usage_line(exc: UsageError, args: Sequence[str]) -> str:
-    """``--steps: 'abc' should be a valid integer; see coauthor new --help``."""
+    """``--steps: 'abc' is not a valid integer; see coauthor new --help``."""
     where = exc.ctx.command_path if exc.ctx is not None else "coauthor"
     param = exc.param if isinstance(exc, BadParameter) else None
     if param is None or isinstance(exc, MissingParameter):
         text = exc.format_message()
     else:
-        value = _given(args, param.opts)
-        should = exc.message.removeprefix("Input should be ")
-        if should != exc.message:
-            given = "" if value is None else f"{value!r} "
-            text = f"{param.opts[0]}: {given}should be {should}"
-        else:
-            text = f"{param.opts[0]}: {exc.message}"
+        name = param.opts[0].upper() if param.param_type_name == "argument" else param.opts[0]
+        text = f"{name}: {_problem(exc.message, _given(args, param.opts))}"
     text = " ".join(text.split()).rstrip(".")
-    return f"{text[:1].lower()}{text[1:]}; see {where} --help"
+    if not text[1:2].isupper():  # "No such option" reads as a sentence; "TASK_ID" stays
+        text = f"{text[:1].lower()}{text[1:]}"
+    return f"{text}; see {where} --help"
+
+
+def _problem(message: str, value: str | None) -> str:
+    """Pydantic's "Input should be a valid integer, unable to parse ..." said of the value."""
+    should = message.removeprefix("Input should be ")
+    if should == message:
+        return message
+    subject = "the value" if value is None else repr(value)
+    if should.startswith("a valid "):
+        return f"{subject} is not {should.split(',')[0]}"
+    return f"{subject} should be {should}"
 
 
 def _given(args: Sequence[str], opts: Sequence[str]) -> str | None:
