@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
 import openai
 
 from coauthor.llm.base import ModelError, ModelUnavailableError
-from coauthor.llm.transport import BadReplyError, StreamCutError, Timeouts, silent
+from coauthor.llm.transport import (
+    HTTP_TRANSPORT_ERRORS,
+    BadReplyError,
+    StreamCutError,
+    Timeouts,
+    silent,
+)
 
 
 def stream_fault(exc: Exception, timeouts: Timeouts) -> Exception:
@@ -20,7 +25,7 @@ def stream_fault(exc: Exception, timeouts: Timeouts) -> Exception:
         return StreamCutError(
             f"went silent for {timeouts.read:g} s in the middle of the stream", silent=True
         )
-    if isinstance(exc, openai.APIConnectionError | httpx.TransportError):
+    if isinstance(exc, (openai.APIConnectionError, *HTTP_TRANSPORT_ERRORS)):
         return StreamCutError("dropped the connection in the middle of the stream")
     return exc
 
@@ -53,7 +58,7 @@ class Explainer:
             return ModelUnavailableError(f"{where} {exc} ({times}); check the server's log")
         if silent(exc):
             return self._silence(exc, times)
-        if isinstance(exc, openai.APIConnectionError | httpx.TransportError):
+        if isinstance(exc, (openai.APIConnectionError, *HTTP_TRANSPORT_ERRORS)):
             return connection_lost(exc, where, times)
         if not isinstance(exc, openai.APIStatusError):
             return ModelError(f"{where} sent a reply that could not be read: {one_line(str(exc))}")

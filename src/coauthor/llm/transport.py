@@ -19,6 +19,7 @@ costs the whole timeout.
 from __future__ import annotations
 
 import email.utils
+import importlib
 import random
 import time
 from dataclasses import dataclass
@@ -58,9 +59,22 @@ class StreamCutError(Exception):
         self.silent = silent
 
 
+def _sdk_error(name: str, fallback: type[Exception]) -> type[Exception]:
+    """An error class of ``httpx2``, the HTTP library of recent SDKs, which they raise
+    unwrapped while a reply's body is read; ``fallback`` (``httpx``'s) for older SDKs."""
+    try:
+        library = importlib.import_module("httpx2")
+    except ImportError:
+        return fallback
+    error = getattr(library, name, None)
+    return error if isinstance(error, type) and issubclass(error, Exception) else fallback
+
+
+HTTP_TRANSPORT_ERRORS = (httpx.TransportError, _sdk_error("TransportError", httpx.TransportError))
+HTTP_TIMEOUTS = (httpx.TimeoutException, _sdk_error("TimeoutException", httpx.TimeoutException))
 TRANSPORT_FAULTS: tuple[type[Exception], ...] = (
     openai.APIError,
-    httpx.TransportError,
+    *HTTP_TRANSPORT_ERRORS,
     BadReplyError,
     StreamCutError,
 )
@@ -77,7 +91,7 @@ def silent(exc: Exception) -> bool:
     """The server said nothing for the whole read (or connect) timeout."""
     if isinstance(exc, StreamCutError):
         return exc.silent
-    return isinstance(exc, openai.APITimeoutError | httpx.TimeoutException)
+    return isinstance(exc, (openai.APITimeoutError, *HTTP_TIMEOUTS))
 
 
 def attempts_allowed(exc: Exception, max_retries: int) -> int:
