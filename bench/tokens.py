@@ -20,7 +20,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from coauthor.llm.base import Completion, Message, Model, Usage, dump
+from coauthor.llm.base import Completion, JsonSchema, Model, dump
 from coauthor.pipeline.brief import make_brief
 from coauthor.pipeline.context import Context
 from coauthor.pipeline.lessons import lessons
@@ -29,6 +29,7 @@ from coauthor.pipeline.runner import Runner
 from coauthor.pipeline.step import step
 from coauthor.prompts import default_master
 from coauthor.schemas import LessonList, Plan, Step, StepDraft, StepSummary
+from coauthor.schemas.calls import Message, Usage
 from coauthor.store import Store
 from coauthor.testing import SOLUTION, TESTS, lessons_reply, plan_reply
 
@@ -60,12 +61,12 @@ class InstantModel(Model):
         self.code_calls = 0
 
     def _complete(
-        self, messages: list[Message], *, schema: dict[str, Any] | None, max_tokens: int
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
     ) -> Completion:
         prompt = self.count("".join(m["content"] for m in messages))
         return Completion(self._reply(schema), Usage(prompt_tokens=prompt))
 
-    def _reply(self, schema: dict[str, Any] | None) -> str:
+    def _reply(self, schema: JsonSchema | None) -> str:
         title = (schema or {}).get("title")
         if title == LessonList.__name__:
             return dump(lessons_reply())
@@ -107,9 +108,10 @@ def rolling(steps: int, count: Callable[[str], int]) -> dict[str, Any]:
 
 def full_history(steps: int, count: Callable[[str], int]) -> dict[str, Any]:
     """The same stages, each step given the full text of all steps before it."""
-    model = InstantModel(count, steps)
     spent: list[int] = []
-    model.recorder = lambda record: spent.append(record.usage.prompt_tokens)
+    model = InstantModel(count, steps).hooked(
+        record=lambda record: spent.append(record.usage.prompt_tokens)
+    )
     ctx = Context(model, default_master())
     brief = make_brief("A/B test sample size", steps=steps)
     brief = brief.model_copy(update={"lessons": lessons(ctx, brief.idea)})

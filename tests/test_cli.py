@@ -112,7 +112,10 @@ def test_a_fault_mid_run_is_saved_as_failed_and_resumes(
     replies = run_replies(1)
     scripted.add(*replies[:3], ModelUnavailableError("cannot reach the model server"))
     code, out, err = cli("new", "idea", "--steps", "1", "--json")
-    assert code == 1 and out == ""
+    assert code == 1 and out.count("\n") == 1
+    failed = json.loads(out)
+    assert failed["status"] == "failed" and failed["run_id"] == 1
+    assert "cannot reach the model server" in failed["error"]
     assert "cannot reach the model server" in err and "coauthor resume 1" in err
     code, out, _ = cli("list", "--json")
     assert json.loads(out)["runs"][0]["status"] == "failed"

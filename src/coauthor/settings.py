@@ -38,7 +38,15 @@ class Settings(BaseSettings):
     local_text_tokens: int = Field(
         default=450, ge=64, description="Cap on a plain-text (code) reply of the embedded model"
     )
-    request_timeout: float = Field(default=300.0, gt=0)
+    connect_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds to open a connection to a model server"
+    )
+    read_timeout: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds of silence allowed from a model server: before the first token "
+        "and between two chunks (every request streams, so a long reply is never cut)",
+    )
     max_retries: int = Field(default=3, ge=0, le=10)
     repair_rounds: int = Field(default=2, ge=0, le=5)
     sandbox_python: str | None = Field(

@@ -21,8 +21,9 @@ from coauthor.copilot import (
 from coauthor.copilot.classifier import DEV_EXAMPLES, Example
 from coauthor.copilot.evaluation import score, slots_match
 from coauthor.copilot.router import RouteReply, parse_tags
-from coauthor.llm.base import InvalidReplyError, Usage
+from coauthor.llm.base import InvalidReplyError
 from coauthor.llm.testing import ScriptedModel
+from coauthor.schemas.calls import Usage
 
 
 def dev_set() -> list[Example]:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import socket
-import threading
 import time
-from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from openai_server import FakeOpenAI, Step
 from pydantic import BaseModel, Field
 
 from coauthor.llm.base import (
@@ -26,118 +20,9 @@ from coauthor.llm.base import (
 )
 from coauthor.llm.openai_backend import LLAMA_CPP, OpenAIModel
 from coauthor.llm.testing import block_real_models
+from coauthor.llm.transport import Timeouts
 
 SECRET = "sk-test-secret-0123456789"
-
-
-@dataclass
-class Step:
-    """One scripted answer: a status, a reply text, or a stream of pieces."""
-
-    status: int = 200
-    content: str = "ok"
-    usage: tuple[int, int] | None = (10, 5)
-    delay: float = 0.0
-    headers: dict[str, str] = field(default_factory=dict)
-    stream: list[str] | None = None
-    message: str = "scripted failure"
-
-
-@dataclass
-class Seen:
-    path: str
-    headers: dict[str, str]
-    body: dict[str, Any]
-
-
-class FakeOpenAI:
-    def __init__(self) -> None:
-        self.steps: deque[Step] = deque()
-        self.requests: list[Seen] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                fake.requests.append(Seen(self.path, headers, json.loads(raw)))
-                step = fake.steps.popleft() if fake.steps else Step(400, message="no step left")
-                time.sleep(step.delay)
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    fake.answer(self, step)  # may fail when the client gave up waiting
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def add(self, *steps: Step) -> None:
-        self.steps.extend(steps)
-
-    def answer(self, handler: BaseHTTPRequestHandler, step: Step) -> None:
-        if step.stream is not None:
-            handler.send_response(200)
-            handler.send_header("Content-Type", "text/event-stream")
-            handler.end_headers()
-            for piece in step.stream:
-                chunk = {
-                    "id": "chatcmpl-1",
-                    "object": "chat.completion.chunk",
-                    "created": 0,
-                    "model": "fake",
-                    "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
-                }
-                handler.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-            handler.wfile.write(b"data: [DONE]\n\n")
-            return
-        if step.status != 200:
-            body: dict[str, Any] = {"error": {"message": step.message, "type": "fake"}}
-        else:
-            body = {
-                "id": "chatcmpl-1",
-                "object": "chat.completion",
-                "created": 0,
-                "model": "fake",
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": step.content},
-                        "finish_reason": "stop",
-                    }
-                ],
-            }
-            if step.usage is not None:
-                prompt, completion = step.usage
-                body["usage"] = {
-                    "prompt_tokens": prompt,
-                    "completion_tokens": completion,
-                    "total_tokens": prompt + completion,
-                }
-        data = json.dumps(body).encode()
-        handler.send_response(step.status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in step.headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI()
-    server.thread.start()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 @pytest.fixture(autouse=True)
@@ -147,7 +32,11 @@ def _no_outside_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def make(fake: FakeOpenAI, **kwargs: Any) -> OpenAIModel:
-    options: dict[str, Any] = {"timeout": 5.0, "max_retries": 2, "seed": 7}
+    options: dict[str, Any] = {
+        "timeouts": Timeouts(connect=2.0, read=5.0),
+        "max_retries": 2,
+        "seed": 7,
+    }
     options.update(kwargs)
     return OpenAIModel("test-model", fake.url, **options)
 
@@ -224,9 +113,9 @@ def test_rate_limit_that_persists_says_so(fake: FakeOpenAI) -> None:
 
 def test_slow_reply_times_out_quickly(fake: FakeOpenAI) -> None:
     fake.add(Step(delay=3.0))
-    model = make(fake, timeout=0.3, max_retries=0)
+    model = make(fake, timeouts=Timeouts(connect=1.0, read=0.3), max_retries=0)
     started = time.monotonic()
-    with pytest.raises(ModelUnavailableError, match=r"did not answer within 0.3 s"):
+    with pytest.raises(ModelUnavailableError, match=r"sent nothing for 0.3 s \(tried once\)"):
         model.text(HELLO)
     assert time.monotonic() - started < 2.0
 
@@ -235,7 +124,7 @@ def test_unreachable_server_says_what_to_do() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    model = OpenAIModel("m", f"http://127.0.0.1:{port}/v1", max_retries=0, timeout=2.0)
+    model = OpenAIModel("m", f"http://127.0.0.1:{port}/v1", max_retries=0)
     with pytest.raises(ModelUnavailableError, match=r"cannot reach .*COAUTHOR_MODEL") as info:
         model.text(HELLO)
     assert "\n" not in str(info.value)
@@ -275,11 +164,11 @@ def test_invalid_every_time_raises(fake: FakeOpenAI) -> None:
     assert len(fake.requests) == 2
 
 
-def test_missing_usage_counts_as_zero(fake: FakeOpenAI) -> None:
-    fake.add(Step(content="x", usage=None))
+def test_missing_usage_is_estimated_from_the_stream(fake: FakeOpenAI) -> None:
+    fake.add(Step(stream=["a", "b", "c"], usage=None))
     model = make(fake)
-    model.text(HELLO)
-    assert model.usage == Usage(0, 0)
+    assert model.text([{"role": "user", "content": "x" * 40}]) == "abc"
+    assert model.usage == Usage(10, 3)
 
 
 def test_streaming_yields_text_deltas(fake: FakeOpenAI) -> None:

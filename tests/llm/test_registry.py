@@ -12,9 +12,12 @@ from coauthor.llm.local import LocalModel
 from coauthor.llm.openai_backend import LLAMA_CPP, OPENAI, OpenAIModel
 from coauthor.llm.registry import model_from_string, register_backend, registered_backend
 from coauthor.llm.testing import ScriptedModel
+from coauthor.llm.transport import Timeouts
 from coauthor.settings import Settings
 
-SETTINGS = Settings(temperature=0.5, seed=9, request_timeout=30, max_retries=4, reasks=3)
+SETTINGS = Settings(
+    temperature=0.5, seed=9, connect_timeout=3, read_timeout=30, max_retries=4, reasks=3
+)
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +63,8 @@ def test_openai_uses_the_sdk_default_url_and_the_settings() -> None:
     assert model.name == "openai:gpt-4o-mini" and model.model == "gpt-4o-mini"
     assert model.base_url is not None and model.base_url.startswith("https://api.openai.com/")
     assert model.profile == OPENAI
-    assert (model.temperature, model.seed, model.timeout) == (0.5, 9, 30)
+    assert (model.temperature, model.seed) == (0.5, 9)
+    assert model.timeouts == Timeouts(connect=3, read=30)
     assert (model.max_retries, model.reasks) == (4, 3)
 
 

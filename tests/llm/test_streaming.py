@@ -5,9 +5,9 @@ from collections.abc import Iterator
 import pytest
 from pydantic import BaseModel, Field
 
-from coauthor.llm.base import CallRecord
 from coauthor.llm.local import LocalModel
 from coauthor.llm.testing import ScriptedModel
+from coauthor.schemas.calls import CallRecord
 from coauthor.settings import Settings
 
 

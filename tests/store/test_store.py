@@ -12,8 +12,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.orm import Session
 
-from coauthor.llm.base import CallRecord, Usage
 from coauthor.schemas import Difficulty, Plan, Step, StepOutline, Task, TaskBrief
+from coauthor.schemas.calls import CallRecord, Usage
 from coauthor.store import (
     ConflictError,
     ImmutableRevisionError,

