@@ -1,0 +1,1 @@
+"""Verified example tasks that show what a finished task looks like and steer the prompts."""
