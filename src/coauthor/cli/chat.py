@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -44,7 +44,7 @@ def chat_session(
     )
 
 
-def payload(reply: Reply, session: Session) -> dict[str, Any]:
+def payload(reply: Reply, session: Session) -> dict[str, object]:
     decision = reply.decision
     return {
         "status": "ok",

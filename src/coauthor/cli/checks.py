@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -15,10 +15,10 @@ from coauthor.schemas import Step, Verdict
 from coauthor.store import RevisionInfo, Store
 
 
-def verdict_fields(number: int, step: Step) -> dict[str, Any]:
+def verdict_fields(number: int, step: Step) -> dict[str, object]:
     """A step's verdict as the JSON commands print it (``None`` fields: not verified yet)."""
     verdict = step.verdict
-    fields: dict[str, Any] = {"number": number, "title": step.title, "flags": step.flags}
+    fields: dict[str, object] = {"number": number, "title": step.title, "flags": step.flags}
     if verdict is None:
         return {**fields, "verified": None}
     return {**fields, **verdict.model_dump(mode="json"), "failing_tests": verdict.failing_tests}

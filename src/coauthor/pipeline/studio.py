@@ -9,7 +9,7 @@ among them: keys are read from the environment by the backends.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
 
 from pydantic import ValidationError
 
@@ -31,7 +31,7 @@ class StudioSettingsError(ValueError):
     """A value the author entered is not a valid setting; the message names it."""
 
 
-def studio_overrides(store: Store) -> dict[str, Any]:
+def studio_overrides(store: Store) -> dict[str, object]:
     """The values saved on the Settings page (only the editable ones)."""
     saved = store.document(STUDIO_SETTINGS)
     if saved is None:
@@ -59,7 +59,7 @@ def studio_settings(store: Store, base: Settings) -> Settings:
 
 
 def save_studio_settings(
-    store: Store, base: Settings, *, values: dict[str, Any], note: str = ""
+    store: Store, base: Settings, *, values: Mapping[str, object], note: str = ""
 ) -> Settings:
     """Validate ``values`` against the settings' bounds, then save them as a new version."""
     unknown = sorted(set(values) - set(EDITABLE))
@@ -75,7 +75,7 @@ def save_studio_settings(
     return merged
 
 
-def _with(base: Settings, values: dict[str, Any]) -> Settings:
+def _with(base: Settings, values: Mapping[str, object]) -> Settings:
     data = {**base.model_dump(), **values}
     try:
         return Settings.model_validate(data)
