@@ -133,8 +133,7 @@ def test_a_stream_cut_after_text_was_passed_on_says_so(fake: FakeOpenAI, fault: 
 def test_a_live_view_is_not_given_the_same_text_twice(fake: FakeOpenAI) -> None:
     fake.add(Step(stream=['{"wo'], fault="cut"))
     seen: list[str] = []
-    model = make(fake)
-    model.on_text = seen.append
+    model = make(fake).hooked(on_text=seen.append)
     with pytest.raises(ModelUnavailableError, match="cut after 1 chunk "):
         model.generate(HELLO, output=Word)
     assert seen == ['{"wo']

@@ -174,8 +174,7 @@ def test_missing_usage_is_estimated_from_the_stream(fake: FakeOpenAI) -> None:
 def test_streaming_yields_text_deltas(fake: FakeOpenAI) -> None:
     fake.add(Step(stream=["Hel", "lo", ", ", "world"]))
     records: list[CallRecord] = []
-    model = make(fake)
-    model.recorder = records.append
+    model = make(fake).hooked(record=records.append)
     assert list(model.stream(HELLO, max_tokens=5)) == ["Hel", "lo", ", ", "world"]
     assert fake.requests[0].body["stream"] is True
     assert records[0].reply == "Hello, world"
@@ -191,8 +190,7 @@ def test_key_from_env_is_sent_but_never_recorded(
         Step(401, message=f"Incorrect API key provided: {SECRET}"),
     )
     records: list[CallRecord] = []
-    model = make(fake)
-    model.recorder = records.append
+    model = make(fake).hooked(record=records.append)
     model.generate(HELLO, output=Answer)
     with pytest.raises(ModelError, match="rejected the API key") as info:
         model.text(HELLO)
