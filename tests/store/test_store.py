@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -74,7 +75,7 @@ def test_migrations_create_schema_and_second_open_is_noop(db_path: Path) -> None
         assert second.task(task_id).title == "Cart service"
         with second.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [
-                ("0003",)
+                ("0004",)
             ]
             assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
             assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
@@ -282,3 +283,29 @@ def test_missing_ids_raise_not_found(store: Store) -> None:
     for call in calls:
         with pytest.raises(NotFoundError):
             call()
+
+
+def test_a_database_at_revision_3_upgrades_and_its_runs_read_back(db_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from coauthor.store.engine import MIGRATIONS, make_engine
+
+    engine = make_engine(f"sqlite:///{db_path}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+        brief = json.dumps(make_task().brief.model_dump(mode="json"))
+        connection.execute(
+            sa.text(
+                "INSERT INTO runs (status, brief, model, created_at, updated_at) "
+                "VALUES ('failed', :brief, 'local', '2026-11-01 10:00:00', '2026-11-01 10:00:00')"
+            ),
+            {"brief": brief},
+        )
+    engine.dispose()
+    with Store(f"sqlite:///{db_path}") as store:
+        run = store.list_runs()[0]
+        assert (run.status, run.owner, run.options.verify) == ("failed", None, True)

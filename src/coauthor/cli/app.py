@@ -22,6 +22,7 @@ from rich.console import Console
 from coauthor.export import ExportError
 from coauthor.llm.base import ModelError
 from coauthor.pipeline.brief import BriefError
+from coauthor.pipeline.claims import RunBusyError
 from coauthor.pipeline.runner import RunFailedError
 from coauthor.prompts import MasterDocumentError
 from coauthor.settings import Settings
@@ -57,6 +58,8 @@ def errors() -> Iterator[None]:
         yield
     except (InputError, BriefError, MasterDocumentError, ExportError, NotFoundError) as exc:
         fail(str(exc), 2)
+    except RunBusyError as exc:
+        fail(str(exc), 1)
     except ValueError as exc:  # a malformed model spec, an invalid setting
         fail(str(exc).splitlines()[0], 2)
     except RunFailedError as exc:

@@ -24,6 +24,7 @@ from coauthor.export.base import ExportOptions, Publisher, render
 from coauthor.llm.base import Model
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.brief import make_brief
+from coauthor.pipeline.claims import stalled
 from coauthor.pipeline.context import master_text
 from coauthor.pipeline.events import Events, repair_words
 from coauthor.pipeline.parts import Part
@@ -31,10 +32,11 @@ from coauthor.pipeline.runner import Outcome, RunFailedError, Runner, start_run
 from coauthor.pipeline.verify import Checker
 from coauthor.prompts import master_document
 from coauthor.schemas import Verdict
-from coauthor.schemas.runs import expected_stages
+from coauthor.schemas.runs import RunOptions, expected_stages
 from coauthor.settings import Settings
 from coauthor.store import Store
 
+STALLED = "its process stopped without finishing (killed or crashed)"
 VerifyFlag = Annotated[
     bool, typer.Option("--verify/--no-verify", help="Check every step in the sandbox.")
 ]
@@ -159,7 +161,7 @@ def new(
         spec = model or config.model
         llm = model_from_string(spec, config)
         with Store(config.database_url) as store:
-            run = start_run(store, brief, model=spec)
+            run = start_run(store, brief, model=spec, options=RunOptions(verify=verify))
             err.print(f"run {run.id} started on {spec}", highlight=False)
             try:
                 report(execute(store, llm, run.id, config=config, verify=verify), as_json=as_json)
@@ -174,14 +176,21 @@ def new(
 def resume(
     run_id: Annotated[int, typer.Argument(help="The run to continue.")],
     model: ModelOption = None,
-    verify: VerifyFlag = True,
+    verify: Annotated[
+        bool | None,
+        typer.Option(
+            "--verify/--no-verify", help="Check steps in the sandbox (default: as the run began)."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Continue a failed or killed run from its last checkpoint."""
+    """Continue a failed or killed run from its last checkpoint, with the choices it began
+    with unless told otherwise."""
     with errors():
         config = settings()
         with Store(config.database_url) as store:
             run = store.run(run_id)
+            verify = run.options.verify if verify is None else verify
             llm = model_from_string(model or run.model, config)
             try:
                 report(execute(store, llm, run.id, config=config, verify=verify), as_json=as_json)
@@ -198,6 +207,7 @@ def list_tasks(as_json: JsonFlag = False) -> None:
     with errors(), Store(settings().database_url) as store:
         tasks = store.list_tasks()
         runs = [run for run in store.list_runs() if run.status != "done"]
+        shown = {run.id: "failed" if stalled(run) else run.status for run in runs}
         if as_json:
             emit(
                 {
@@ -218,10 +228,10 @@ def list_tasks(as_json: JsonFlag = False) -> None:
                     "runs": [
                         {
                             "run_id": r.id,
-                            "status": r.status,
+                            "status": shown[r.id],
                             "task_id": r.task_id,
                             "idea": r.brief.idea[:100],
-                            "error": r.error,
+                            "error": r.error or (STALLED if stalled(r) else None),
                         }
                         for r in runs
                     ],
@@ -236,7 +246,7 @@ def list_tasks(as_json: JsonFlag = False) -> None:
             )
         for r in runs:
             typer.echo(
-                f"run {r.id:>3}  {r.status:<9} {r.brief.idea[:60]}  (coauthor resume {r.id})"
+                f"run {r.id:>3}  {shown[r.id]:<9} {r.brief.idea[:60]}  (coauthor resume {r.id})"
             )
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from coauthor.llm.base import Model
 from coauthor.pipeline.checking import Checked, Judge, check, verified_note
 from coauthor.pipeline.checkpoints import Checkpoints, LessonsDone, SummaryDone
+from coauthor.pipeline.claims import claim
 from coauthor.pipeline.context import Context
 from coauthor.pipeline.events import Events
 from coauthor.pipeline.lessons import lessons
@@ -26,6 +27,7 @@ from coauthor.pipeline.step import step
 from coauthor.pipeline.summary import summary
 from coauthor.schemas import Plan, Step, Task, TaskBrief
 from coauthor.schemas.calls import CallRecord
+from coauthor.schemas.runs import RunOptions
 from coauthor.store import RevisionInfo, RunInfo, Store
 
 M = TypeVar("M", bound=BaseModel)
@@ -49,13 +51,20 @@ class Outcome:
     revision: RevisionInfo
 
 
-def start_run(store: Store, brief: TaskBrief, *, model: str, plan: Plan | None = None) -> RunInfo:
+def start_run(
+    store: Store,
+    brief: TaskBrief,
+    *,
+    model: str,
+    plan: Plan | None = None,
+    options: RunOptions | None = None,
+) -> RunInfo:
     """Save a new run (the one way to create one); an author's edited plan (and the brief's
     lessons) are used as given: the plan is saved as the run's ``plan`` checkpoint, so
     the runner does not generate another one."""
     if plan is not None and len(plan.steps) != brief.steps:
         brief = brief.model_copy(update={"steps": len(plan.steps)})
-    run = store.create_run(brief, model=model)
+    run = store.create_run(brief, model=model, options=options)
     if plan is not None:
         store.save_checkpoint(run.id, "plan", plan.model_dump(mode="json"))
     return run
@@ -86,7 +95,7 @@ class Runner:
         run = self.store.run(run_id)
         if run.status == "done" and run.task_id is not None:
             return Outcome(run=run, revision=self.store.revision(run.task_id))
-        self.store.set_run_status(run_id, "running")
+        claim(self.store, run)  # before the try: a refused claim changes nothing
         stage = _Stage(self.store, run_id)
         try:
             task, earlier = self._stages(run, stage)

@@ -34,6 +34,12 @@ class RunProgress(Strict):
         return self.model_copy(update={"text": (self.text + chunk)[-TEXT_KEPT:]})
 
 
+class RunOptions(Strict):
+    """Choices a run was started with; resuming it makes the same ones unless told otherwise."""
+
+    verify: bool = True
+
+
 def expected_stages(brief: TaskBrief, *, verify: bool) -> int:
     """How many stages a full run of ``brief`` finishes: the lessons (when the brief has
     none), the plan, then per step the step, its verification (when verifying) and its

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from coauthor.schemas import Difficulty, Language, Task, TaskBrief, TaskType
 from coauthor.schemas.calls import Message
-from coauthor.schemas.runs import RunProgress
+from coauthor.schemas.runs import RunOptions, RunProgress
 from coauthor.store.tables import JsonObject, LogRow, RevisionRow, RunRow, TaskRow
 
 
@@ -57,6 +57,8 @@ class RunInfo:
     error: str | None
     created_at: datetime
     updated_at: datetime
+    owner: str | None = None
+    options: RunOptions = field(default_factory=RunOptions)
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,8 @@ def run_info(row: RunRow) -> RunInfo:
         error=row.error,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        owner=row.owner,
+        options=RunOptions.model_validate(row.options or {}),
     )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from coauthor.schemas import Task, TaskBrief
-from coauthor.schemas.runs import RunProgress
+from coauthor.schemas.runs import RunOptions, RunProgress
 from coauthor.store.base import StoreBase, get_run, get_task
 from coauthor.store.records import (
     ConflictError,
@@ -31,8 +32,15 @@ from coauthor.store.tasks import append_revision, insert_task
 
 
 class RunStore(StoreBase):
-    def create_run(self, brief: TaskBrief, *, model: str, task_id: int | None = None) -> RunInfo:
-        """A new run in status ``running``."""
+    def create_run(
+        self,
+        brief: TaskBrief,
+        *,
+        model: str,
+        task_id: int | None = None,
+        options: RunOptions | None = None,
+    ) -> RunInfo:
+        """A new run in status ``running``, not yet claimed by any process."""
         with self._session() as s, s.begin():
             if task_id is not None:
                 get_task(s, task_id)
@@ -45,6 +53,8 @@ class RunStore(StoreBase):
                 error=None,
                 created_at=now,
                 updated_at=now,
+                owner=None,
+                options=(options or RunOptions()).model_dump(mode="json"),
             )
             s.add(row)
             s.flush()
@@ -62,11 +72,31 @@ class RunStore(StoreBase):
         with self._session() as s:
             return [run_info(row) for row in s.scalars(query)]
 
+    def claim_run(self, run_id: int, owner: str, *, replacing: str | None) -> bool:
+        """Make ``owner`` the one process executing the run, in one UPDATE that succeeds only
+        while the run is not done and its owner is still ``replacing``; False if another
+        process got there first."""
+        where = [RunRow.id == run_id, RunRow.status != "done"]
+        where.append(RunRow.owner.is_(None) if replacing is None else RunRow.owner == replacing)
+        with self._session() as s, s.begin():
+            moved = s.execute(
+                sa.update(RunRow)
+                .where(*where)
+                .values(status="running", owner=owner, error=None, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            return cast(sa.CursorResult[Any], moved).rowcount == 1
+
     def set_run_status(self, run_id: int, status: str, *, error: str | None = None) -> None:
-        """Move a run to ``status``; ``error`` is stored redacted."""
+        """Move a run to ``status`` (a run that is not running has no owner); ``error`` is
+        stored redacted. A done run stays done."""
         with self._session() as s, s.begin():
             row = get_run(s, run_id)
+            if row.status == "done" and status != "done":
+                raise ConflictError(f"run {run_id} is already done")
             row.status = check_status(status)
+            if status != "running":
+                row.owner = None
             row.error = None if error is None else redact(error)
             row.updated_at = utcnow()
 
@@ -126,6 +156,7 @@ class RunStore(StoreBase):
                     s, run.task_id, version, version_source, version_note, None
                 )
             run.status = "done"
+            run.owner = None
             run.error = None
             run.updated_at = revision.created_at
             return revision_info(revision)

@@ -98,6 +98,9 @@ class RunRow(Base):
     error: Mapped[str | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    owner: Mapped[str | None] = mapped_column(sa.String(200))
+    """``pid@host`` of the process executing the run; None when nobody is."""
+    options: Mapped[JsonObject | None]
 
 
 class CheckpointRow(Base):
