@@ -31,7 +31,19 @@ TEXT_BLOCKS = {
     "toggle",
     "code",
 }
-LANGUAGES = {"python", "plain text", "bash", "shell", "json", "sql", "yaml", "markdown", "r"}
+PARENTS = {"paragraph", "bulleted_list_item", "numbered_list_item", "quote", "toggle", "table"}
+# fmt: off
+LANGUAGES = {  # the code languages Notion accepts
+    "abap", "arduino", "bash", "basic", "c", "clojure", "coffeescript", "c++", "c#", "css", "dart",
+    "diff", "docker", "elixir", "elm", "erlang", "flow", "fortran", "f#", "gherkin", "glsl", "go",
+    "graphql", "groovy", "haskell", "html", "java", "javascript", "json", "julia", "kotlin",
+    "latex", "less", "lisp", "livescript", "lua", "makefile", "markdown", "markup", "matlab",
+    "mermaid", "nix", "objective-c", "ocaml", "pascal", "perl", "php", "plain text",
+    "powershell", "prolog", "protobuf", "python", "r", "reason", "ruby", "rust", "sass", "scala",
+    "scheme", "scss", "shell", "sql", "swift", "typescript", "vb.net", "verilog", "vhdl",
+    "visual basic", "xml", "yaml", "java/c/c++/c#",
+}
+# fmt: on
 ANNOTATIONS = {"bold", "italic", "strikethrough", "underline", "code", "color"}
 MAX_BYTES = 500_000
 
@@ -97,7 +109,9 @@ def check_rich_text(items: Any, where: str) -> None:
             raise RefusedError(400, "validation_error", f"{where}: unknown annotation")
 
 
-def check_blocks(blocks: Any, depth: int, counter: list[int], where: str) -> None:
+def check_blocks(
+    blocks: Any, depth: int, counter: list[int], where: str, parent: str = "page"
+) -> None:
     if not isinstance(blocks, list) or len(blocks) > 100:
         raise RefusedError(400, "validation_error", f"{where}.length should be ≤ 100")
     if depth > 2:
@@ -106,19 +120,47 @@ def check_blocks(blocks: Any, depth: int, counter: list[int], where: str) -> Non
         counter[0] += 1
         kind = block.get("type")
         here = f"{where}[{index}]"
-        if kind not in TEXT_BLOCKS or set(block) - {"object", "type", kind}:
+        known = kind in TEXT_BLOCKS or kind in {"table", "table_row", "divider"}
+        if not known or set(block) - {"object", "type", kind}:
             raise RefusedError(400, "validation_error", f"{here}: unsupported block {kind!r}")
+        if (kind == "table_row") != (parent == "table"):
+            raise RefusedError(400, "validation_error", f"{here}: a table holds table rows only")
         body = block[kind]
+        if "children" in body and kind not in PARENTS:
+            raise RefusedError(400, "validation_error", f"{here}.{kind}: takes no children")
+        check_body(kind, body, here)
+        if "children" in body:
+            check_blocks(body["children"], depth + 1, counter, f"{here}.{kind}.children", kind)
+    if depth == 1 and counter[0] > 1000:
+        raise RefusedError(400, "validation_error", "more than 1000 blocks in one request")
+
+
+def check_body(kind: str, body: Any, here: str) -> None:
+    if kind == "divider":
+        if body != {}:
+            raise RefusedError(400, "validation_error", f"{here}.divider should be empty")
+    elif kind == "table":
+        keys = {"table_width", "has_column_header", "has_row_header", "children"}
+        width = body.get("table_width")
+        if set(body) - keys or not isinstance(width, int) or width < 1:
+            raise RefusedError(400, "validation_error", f"{here}.table: bad table_width or keys")
+        if not body.get("children"):
+            raise RefusedError(400, "validation_error", f"{here}.table: a table needs a row")
+        if any(len(row.get("table_row", {}).get("cells", [])) != width for row in body["children"]):
+            raise RefusedError(400, "validation_error", f"{here}: rows must have table_width cells")
+    elif kind == "table_row":
+        cells = body.get("cells")
+        if set(body) != {"cells"} or not isinstance(cells, list):
+            raise RefusedError(400, "validation_error", f"{here}.table_row: cells are required")
+        for column, cell in enumerate(cells):
+            check_rich_text(cell, f"{here}.table_row.cells[{column}]")
+    else:
         allowed = {"rich_text", "children", "color"} | ({"language"} if kind == "code" else set())
         if set(body) - allowed:
             raise RefusedError(400, "validation_error", f"{here}.{kind}: unknown keys")
         check_rich_text(body.get("rich_text"), f"{here}.{kind}")
         if kind == "code" and body.get("language") not in LANGUAGES:
             raise RefusedError(400, "validation_error", f"{here}.code.language is invalid")
-        if "children" in body:
-            check_blocks(body["children"], depth + 1, counter, f"{here}.{kind}.children")
-    if depth == 1 and counter[0] > 1000:
-        raise RefusedError(400, "validation_error", "more than 1000 blocks in one request")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -247,7 +289,10 @@ class Handler(BaseHTTPRequestHandler):
             )
         if set(body) != {"children"}:
             raise RefusedError(400, "validation_error", "body.children is required")
-        check_blocks(body["children"], 1, [0], "body.children")
+        parent = self.state.blocks.get(parent_id, {"type": "page"})
+        if parent["type"] == "table":  # rows appended to a table: of the table's width
+            check_body("table", {**parent["table"], "children": body["children"]}, "body")
+        check_blocks(body["children"], 1, [0], "body.children", parent["type"])
         return {"object": "list", "results": [self._store(parent_id, b) for b in body["children"]]}
 
     def _store(self, parent_id: str, block: dict[str, Any]) -> dict[str, Any]:

@@ -59,7 +59,9 @@ def flatten(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def texts(blocks: list[dict[str, Any]]) -> list[str]:
-    return ["".join(i["text"]["content"] for i in b[b["type"]]["rich_text"]) for b in blocks]
+    return [
+        "".join(i["text"]["content"] for i in b[b["type"]].get("rich_text", [])) for b in blocks
+    ]
 
 
 def test_one_page_with_headings_lists_links_code_and_a_toggle_per_step(
@@ -162,6 +164,50 @@ def test_a_10000_character_theory_is_cut_to_notions_limits_without_loss(
     paragraphs = [t for b, t in zip(step, texts(step), strict=True) if b["type"] == "paragraph"]
     start = paragraphs.index(long_paragraph)
     assert "\n\n".join(paragraphs[start : start + 151]) == theory
+
+
+def test_tables_and_nested_lists_reach_notion_nested_within_its_limits(
+    server: NotionServer, task: Task
+) -> None:
+    task.brief.idea = "Pick a sample size:\n\n1. power\n   - alpha\n     - two-sided\n2. effect"
+    task.steps[0].theory = (
+        "Compare the groups.\n\n"
+        "| Group | Mean |\n|---|---:|\n| control | **1.0** |\n| treatment | `2.0` |\n\n"
+        "- means\n  1. control\n  2. treatment\n- difference\n"
+    )
+    published = notion(server, Pages()).publish(task, task_id=1, revision=1)
+    assert server.state.refusals == []  # depth, rows, widths and kinds all as Notion wants
+
+    tree = server.state.tree(published.page_id)
+    lists = [b for b in tree if b["type"] == "numbered_list_item"]
+    assert texts(lists) == ["power", "effect"]
+    assert [b["type"] for b in lists[0]["children"]] == ["bulleted_list_item"] * 2
+    assert texts(lists[0]["children"]) == ["alpha", "two-sided"]  # the third level, flattened
+
+    step = tree[-2]["children"]
+    [table] = [b for b in step if b["type"] == "table"]
+    assert table["table"] == {"table_width": 2, "has_column_header": True, "has_row_header": False}
+    cells = [row["table_row"]["cells"] for row in table["children"]]
+    assert [[c[0]["text"]["content"] for c in row] for row in cells] == [
+        ["Group", "Mean"],
+        ["control", "1.0"],
+        ["treatment", "2.0"],
+    ]
+    assert cells[1][1][0]["annotations"] == {"bold": True}
+    assert cells[2][1][0]["annotations"] == {"code": True}
+    theory = [b for b in step if b["type"] == "bulleted_list_item"][:2]
+    assert texts(theory) == ["means", "difference"]
+    assert texts(theory[0]["children"]) == ["control", "treatment"]
+    assert [b["type"] for b in theory[0]["children"]] == ["numbered_list_item"] * 2
+    kinds = [b["type"] for b in step]
+    assert kinds.index("table") < kinds.index("bulleted_list_item")  # in the markdown's order
+    assert texts(step)[kinds.index("heading_3", kinds.index("table"))] == "Requirements"
+
+    bodies = [json.loads(r["body"]) for r in server.state.requests if r["body"]]
+    appended = [b for body in bodies for b in body.get("children", [])]
+    tables = [b for b in flatten(appended) if b["type"] == "table"]
+    assert [len(t["table"]["children"]) for t in tables] == [3]  # sent with its rows at once
+    assert server.state.too_fast() == 0
 
 
 def test_the_token_comes_from_the_environment_only(

@@ -41,6 +41,10 @@ TARGET = "notion"
 RATE = 3.0
 ATTEMPTS = 5
 
+# Notion's answers (pages, lists of created blocks) are free-form JSON to this exporter: it
+# reads a few keys of them (id, url, results, in_trash, archived) and nothing more.
+Response = dict[str, Any]
+
 
 _QUIET = logging.getLogger("coauthor.export.notion.client")
 _QUIET.addHandler(logging.NullHandler())
@@ -124,7 +128,7 @@ class NotionExporter(Publisher):
             client.close()
         return Published(page_id=page["id"], url=str(page.get("url", "")), created=created)
 
-    def _page(self, client: Client, task: Task, *, task_id: int) -> tuple[dict[str, Any], bool]:
+    def _page(self, client: Client, task: Task, *, task_id: int) -> tuple[Response, bool]:
         """The task's page, emptied, or a new one when there is none or it was deleted."""
         title = {"title": {"title": nb.plain(task.title[: nb.MAX_TEXT])}}
         page_id = self.known_page(task_id, TARGET)
@@ -152,12 +156,12 @@ class NotionExporter(Publisher):
                 if rest:
                     self._append(client, created["id"], rest)
 
-    def _call(self, request: Callable[[], Any]) -> dict[str, Any]:
+    def _call(self, request: Callable[[], Any]) -> Response:
         """One request, spaced by the limiter, retried on 429; failures become ExportError."""
         for attempt in range(ATTEMPTS):
             self.limiter.wait()
             try:
-                result: dict[str, Any] = request()
+                result: Response = request()
                 return result
             except HTTPResponseError as exc:
                 if exc.status != 429 or attempt == ATTEMPTS - 1:
