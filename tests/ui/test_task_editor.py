@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from coauthor.llm.testing import ScriptedModel
 from coauthor.pipeline.edit import ProseReply
 from coauthor.store import Store
+from coauthor.testing import TESTS
 
 
 def texts(app: AppTest, kind: str) -> list[str]:
@@ -72,32 +73,76 @@ def test_two_authors_saving_the_same_task_get_a_conflict_not_an_overwrite(
     assert first.text_area(key=f"theory_{task_id}_3_1").value == "Second author's theory."
 
 
-def test_regenerate_one_part_with_an_instruction_keeps_the_rest(
+def test_regenerate_one_part_with_an_instruction_is_a_diff_to_accept(
     open_page: Callable[..., AppTest], store: Store, task_id: int, model: ScriptedModel
 ) -> None:
     model.add(ProseReply(text="A shorter story."))
     app = editor(open_page, task_id)
-    app.selectbox(key=f"part_{task_id}_1_2").set_value("story")
+    app.selectbox(key=f"part_{task_id}_2").set_value("story")
     app.text_input(key=f"instr_{task_id}_1_2").input("make it shorter")
     app = click(app, "Regenerate", index=1)
     assert not texts(app, "error"), texts(app, "error")
     assert "make it shorter" in model.requests[0][-1]["content"]
+    assert store.revision(task_id).number == 1  # nothing saved before the author decides
+    assert any("+A shorter story." in t for t in texts(app, "code"))
+    app = click(app, "Accept")
+    assert "Saved as revision 2." in texts(app, "success")
     before, after = store.revision(task_id, 1).task, store.revision(task_id).task
     assert after.steps[1].story == "A shorter story."
     assert after.steps[1].solution == before.steps[1].solution and after.steps[0] == before.steps[0]
     assert store.revision(task_id).note == "step 2: regenerated the story (make it shorter)"
+    assert app.selectbox(key=f"part_{task_id}_2").value == "story"  # kept after the save
 
 
-def test_reverify_shows_the_verdict(
+def test_a_regeneration_that_changes_nothing_says_so_and_saves_nothing(
+    open_page: Callable[..., AppTest], store: Store, task_id: int, model: ScriptedModel
+) -> None:
+    model.add(ProseReply(text=store.revision(task_id).task.steps[0].story))
+    app = click(editor(open_page, task_id), "Regenerate")
+    assert "The model returned the same story; nothing saved." in texts(app, "info")
+    assert not texts(app, "success") and "Accept" not in [b.label for b in app.button]
+    assert store.revision(task_id).number == 1
+
+
+def test_a_rejected_regeneration_saves_nothing(
+    open_page: Callable[..., AppTest], store: Store, task_id: int, model: ScriptedModel
+) -> None:
+    model.add(ProseReply(text="Another story."))
+    app = click(editor(open_page, task_id), "Regenerate")
+    app = click(app, "Reject")
+    assert "Rejected the new story; nothing saved." in texts(app, "info")
+    assert not texts(app, "success") and store.revision(task_id).number == 1
+    assert "Accept" not in [b.label for b in app.button]
+
+
+def test_an_accepted_code_change_is_verified_and_saved_with_its_verdict(
+    open_page: Callable[..., AppTest], store: Store, task_id: int, model: ScriptedModel
+) -> None:
+    tests = TESTS + "\n\ndef test_one_each():\n    assert mean_uplift([0.0], [1.0]) == 1.0\n"
+    model.add(f"```python\n{tests}```")
+    app = editor(open_page, task_id)
+    app.selectbox(key=f"part_{task_id}_1").set_value("tests")
+    app = click(app, "Regenerate")
+    assert store.revision(task_id).number == 1
+    app = click(app, "Accept")
+    assert not texts(app, "error"), texts(app, "error")
+    assert any(t.startswith("Saved as revision 2. Step 1 verified") for t in texts(app, "success"))
+    step = store.revision(task_id).task.steps[0]
+    assert "test_one_each" in step.tests and step.verdict is not None and step.verdict.verified
+
+
+def test_a_failing_reverify_is_not_shown_as_a_success(
     open_page: Callable[..., AppTest], store: Store, task_id: int
 ) -> None:
-    app = editor(open_page, task_id)
-    assert any("Not verified since it last changed" in t for t in texts(app, "info"))
-    app = click(app, "Re-verify")
-    assert any("Step 1 verified; saved as revision 2." in t for t in texts(app, "success"))
-    assert any(t.startswith("verified — 3 tests") for t in texts(app, "success"))
-    verdict = store.revision(task_id).task.steps[0].verdict
-    assert verdict is not None and verdict.verified and verdict.isolation
+    task = store.revision(task_id).task
+    broken = task.steps[0].model_copy(update={"solution": "def mean_uplift(c, t):\n    return 0\n"})
+    store.add_revision(
+        task_id, task.model_copy(update={"steps": [broken, *task.steps[1:]]}), source="edit"
+    )
+    app = click(editor(open_page, task_id), "Re-verify")
+    assert not texts(app, "success"), texts(app, "success")
+    assert any(t.startswith("Step 1 is NOT verified:") for t in texts(app, "error"))
+    assert any("Saved as revision 3." in t for t in texts(app, "error"))
 
 
 def test_invalid_edits_and_model_failures_are_messages(
