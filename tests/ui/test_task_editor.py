@@ -190,3 +190,15 @@ def test_saving_one_edit_keeps_every_untouched_part_exactly(
     saved = store.revision(task_id).task.steps[0]
     assert saved.story == "Only the story changes."
     assert saved.model_copy(update={"story": odd.story}) == odd
+
+
+def test_revision_labels_are_short_single_lines(
+    open_page: Callable[..., AppTest], store: Store, task_id: int
+) -> None:
+    raw = 'Traceback (most recent call last):\n  File "x.py", line 1\n' + "ValueError " * 40
+    store.add_revision(task_id, store.revision(task_id).task, source="repair", note=raw)
+    app = editor(open_page, task_id)
+    labels = app.selectbox(key=f"diff_new_{task_id}_2").options
+    assert any("Traceback" in label for label in labels)
+    assert all(len(label) <= 120 and "\n" not in label for label in labels)
+    assert any(label.endswith("…") for label in labels)

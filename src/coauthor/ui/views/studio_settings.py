@@ -13,6 +13,7 @@ import streamlit as st
 
 from coauthor.llm.registry import split_model_url
 from coauthor.pipeline.context import MASTER, master_text
+from coauthor.pipeline.labels import one_line
 from coauthor.pipeline.studio import SECRET_VARIABLES, save_studio_settings
 from coauthor.prompts import default_master
 from coauthor.settings import Settings
@@ -150,7 +151,7 @@ def master(config: Settings) -> None:
             number = st.selectbox(
                 "Version",
                 [v.number for v in reversed(versions)],
-                format_func=lambda n: f"version {n}: {versions[n - 1].note or 'no note'}",
+                format_func=lambda n: one_line(f"version {n}: {versions[n - 1].note or 'no note'}"),
             )
             st.code(versions[number - 1].text, language="markdown")
 
