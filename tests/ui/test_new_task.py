@@ -114,7 +114,7 @@ def test_bad_input_and_an_unreachable_model_are_one_line_messages(
     model.add(ModelUnavailableError("connection refused by 127.0.0.1:9"))
     app = suggest(app)
     assert not app.exception
-    assert any("cannot be reached" in e and "connection refused" in e for e in errors(app))
+    assert any("model is not available" in e and "connection refused" in e for e in errors(app))
 
 
 def test_two_sessions_keep_their_own_wizard(

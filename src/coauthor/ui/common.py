@@ -44,7 +44,7 @@ def message(exc: BaseException) -> str:
         where = " → ".join(str(part) for part in first["loc"]) or "input"
         return f"Invalid {where}: {first['msg']}"
     if isinstance(exc, ModelUnavailableError):
-        return f"The model cannot be reached: {exc}. Check the model on the Settings page."
+        return f"The model is not available: {exc}. Check the model on the Settings page."
     if isinstance(exc, ModelError):
         return f"The model failed: {exc}"
     if isinstance(exc, ConflictError):
