@@ -8,10 +8,14 @@ from collections.abc import Callable
 
 from streamlit.testing.v1 import AppTest
 
+from coauthor.export.base import ExportOptions
 from coauthor.llm.testing import ScriptedModel
 from coauthor.pipeline.edit import ProseReply
 from coauthor.store import Store
 from coauthor.testing import TESTS
+from coauthor.ui.exports import export_zip
+
+OPTIONS = ExportOptions()
 
 
 def texts(app: AppTest, kind: str) -> list[str]:
@@ -161,16 +165,21 @@ def test_invalid_edits_and_model_failures_are_messages(
     assert any("Something unexpected went wrong" in t for t in texts(app, "error"))
 
 
-def test_export_markdown_as_a_zip(open_page: Callable[..., AppTest], task_id: int) -> None:
+def test_export_is_one_download_button_under_the_format(
+    open_page: Callable[..., AppTest], store: Store, task_id: int
+) -> None:
     app = editor(open_page, task_id)
-    labels = [b.label for b in app.button]
-    assert "Export markdown" in labels and "Export json" in labels
-    app = click(app, "Export markdown")
-    assert not texts(app, "error"), texts(app, "error")
-    data = app.session_state[f"export_{task_id}_1_markdown"]
+    picker = app.selectbox(key=f"export_format_{task_id}")
+    assert picker.value == "markdown" and "json" in picker.options
+    assert not [b for b in app.button if b.label.startswith("Export")]
+    assert app.get("download_button")[0].proto.label == "Download markdown (.zip)"
+    data = export_zip(
+        "markdown", store.revision(task_id).task, task_id=task_id, revision=1, options=OPTIONS
+    )
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert "README.md" in names and any(name.endswith("solution.py") for name in names)
-    app = click(app, "Export notion")  # needs a parent page: a message, not a traceback
+    picker.set_value("notion")
+    app = click(app.run(), "Publish to notion")  # needs a parent page: a message
     assert any("Could not export notion" in t for t in texts(app, "error"))
 
 
