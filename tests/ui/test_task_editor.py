@@ -211,3 +211,18 @@ def test_revision_labels_are_short_single_lines(
     assert any("Traceback" in label for label in labels)
     assert all(len(label) <= 120 and "\n" not in label for label in labels)
     assert any(label.endswith("…") for label in labels)
+
+
+def test_the_student_preview_shows_the_starter_and_hides_the_solution(
+    open_page: Callable[..., AppTest], store: Store, task_id: int
+) -> None:
+    step = store.revision(task_id).task.steps[0]
+    app = editor(open_page, task_id)
+    shown = " ".join(texts(app, "markdown"))
+    assert step.story in shown and step.requirements[0] in shown
+    codes = texts(app, "code")
+    assert step.starter.strip() in [c.strip() for c in codes]
+    assert not any(step.solution.strip() in c or step.tests.strip() in c for c in codes)
+    areas = [a.key for a in app.text_area]
+    assert areas.count(f"code_solution_{task_id}_1_1") == 1
+    assert any(t.endswith(" lines") for t in texts(app, "caption"))

@@ -9,11 +9,22 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+from pydantic import ValidationError
 
 from coauthor.schemas import Link, Step
 from coauthor.ui.verdict import verdict_details
 
-TABS = ["Story", "Theory", "Links", "Requirements", "Starter", "Solution", "Tests", "Verdict"]
+TABS = [
+    "Story",
+    "Theory",
+    "Links",
+    "Requirements",
+    "Starter",
+    "Solution",
+    "Tests",
+    "Verdict",
+    "Student preview",
+]
 CODE_PARTS = ("starter", "solution", "tests")
 TRIMMED = ("title", "goal")
 MONOSPACE = """<style>
@@ -65,13 +76,37 @@ def step_tabs(step: Step, *, key: str, number: int) -> None:
             for flag in step.flags:
                 st.warning(flag, icon=":material/flag:")
         verdict_details(step.verdict)
+    with tabs[8]:
+        student_preview(current(step, key=key))
 
 
 def _code(part: str, text: str, *, key: str, number: int) -> None:
-    """An editor for one code part, and the same code highlighted below it."""
+    """One editable area per code part (monospace), with its size."""
     label = f"{part.capitalize()} of step {number}"
     code = _area(label, f"code_{part}_{key}", value=text, height=300)
-    st.code(code or "# empty", language="python", line_numbers=True)
+    count = len(code.splitlines())
+    st.caption(f"{count} line{'s' if count != 1 else ''}")
+
+
+def current(step: Step, *, key: str) -> Step:
+    """The step as edited so far; the saved one while an edit is not valid yet."""
+    try:
+        return edited_step(step, key=key)
+    except ValidationError:
+        return step
+
+
+def student_preview(step: Step) -> None:
+    """The step as a student sees it: no reference solution, no tests."""
+    st.caption("What the student sees: the reference solution and the tests stay hidden.")
+    with st.container(border=True):
+        st.markdown(f"### {step.title}")
+        st.markdown(step.story)
+        st.markdown(step.theory)
+        if step.links:
+            st.markdown("\n".join(f"- [{link.title}]({link.url})" for link in step.links))
+        st.markdown("**Requirements**\n\n" + "\n".join(f"- {r}" for r in step.requirements))
+        st.code(step.starter, language="python", line_numbers=True)
 
 
 def shown(step: Step) -> dict[str, str]:
