@@ -10,9 +10,10 @@ from streamlit.testing.v1 import AppTest
 
 from coauthor.export.base import ExportOptions
 from coauthor.llm.testing import ScriptedModel
-from coauthor.pipeline.edit import ProseReply
+from coauthor.pipeline.edit import Part, ProseReply
 from coauthor.store import Store
 from coauthor.testing import TESTS
+from coauthor.ui import step_form
 from coauthor.ui.exports import export_zip
 
 OPTIONS = ExportOptions()
@@ -226,3 +227,38 @@ def test_the_student_preview_shows_the_starter_and_hides_the_solution(
     areas = [a.key for a in app.text_area]
     assert areas.count(f"code_solution_{task_id}_1_1") == 1
     assert any(t.endswith(" lines") for t in texts(app, "caption"))
+
+
+def test_each_tab_names_the_part_it_shows() -> None:
+    assert [step_form.tab_part(label) for label in step_form.TABS] == [
+        Part.story,
+        Part.theory,
+        None,
+        Part.requirements,
+        Part.starter,
+        Part.solution,
+        Part.tests,
+        None,
+        None,
+    ]
+
+
+def test_opening_a_tab_points_the_part_selector_at_its_part() -> None:
+    app = AppTest.from_function(_tab_then_selector).run()
+    assert app.selectbox(key="part_9_1").value == "story"
+    app.session_state["tabs_part_9_1"] = "Tests"  # what opening the Tests tab stores
+    app.run()
+    assert app.selectbox(key="part_9_1").value == "tests"
+    app.session_state["tabs_part_9_1"] = "Verdict"  # no part: the choice stays
+    app.run()
+    assert app.selectbox(key="part_9_1").value == "tests"
+
+
+def _tab_then_selector() -> None:
+    """The tab's callback runs before the page is drawn again, then the selector."""
+    import streamlit as st
+
+    from coauthor.ui import step_form
+
+    step_form.follow_tab("tabs_part_9_1", "part_9_1")
+    st.selectbox("Part", ["story", "theory", "tests"], key="part_9_1")

@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
+from coauthor.pipeline.edit import Part
 from coauthor.schemas import Link, Step
 from coauthor.ui.verdict import verdict_details
 
@@ -36,17 +37,38 @@ def prefix(task_id: int, revision: int, number: int) -> str:
     return f"{task_id}_{revision}_{number}"
 
 
+def part_key(task_id: int, number: int) -> str:
+    """The key of a step's Part selector: per task and step, not per revision, so the
+    choice survives a save."""
+    return f"part_{task_id}_{number}"
+
+
+def tab_part(label: str) -> Part | None:
+    """The part a tab shows, if it shows one a regeneration can rewrite."""
+    name = label.lower()
+    return Part(name) if name in Part.__members__ else None
+
+
+def follow_tab(tabs_key: str, selector: str) -> None:
+    """Point the Part selector at the part of the tab just opened."""
+    part = tab_part(str(st.session_state.get(tabs_key, "")))
+    if part is not None:
+        st.session_state[selector] = part.value
+
+
 def _area(label: str, key: str, *, value: str, height: int = 160) -> str:
     return str(st.text_area(label, value=value, key=key, height=height, persist_state="session"))
 
 
-def step_tabs(step: Step, *, key: str, number: int) -> None:
-    """Draw the fields of one step (the values are read back by ``edited_step``)."""
+def step_tabs(step: Step, *, key: str, number: int, selector: str) -> None:
+    """Draw the fields of one step (the values are read back by ``edited_step``); opening
+    a tab points the Part selector ``selector`` at that tab's part."""
     texts = shown(step)
     for name in TRIMMED:
         label = f"{name.capitalize()} of step {number}"
         st.text_input(label, value=texts[name], key=f"{name}_{key}", persist_state="session")
-    tabs = st.tabs(TABS)
+    tabs_key = f"tabs_{selector}"
+    tabs = st.tabs(TABS, key=tabs_key, on_change=follow_tab, args=(tabs_key, selector))
     with tabs[0]:
         _area(f"Story of step {number}", f"story_{key}", value=texts["story"], height=220)
     with tabs[1]:

@@ -56,7 +56,8 @@ def main() -> None:
     for number, step in enumerate(loaded.task.steps, 1):
         step_key = step_form.prefix(task_id, loaded.number, number)
         with st.expander(f"Step {number}: {step.title}", expanded=number == 1):
-            step_form.step_tabs(step, key=step_key, number=number)
+            selector = step_form.part_key(task_id, number)
+            step_form.step_tabs(step, key=step_key, number=number, selector=selector)
             step_tools(task_id, loaded, number=number)
     save_bar(task_id, loaded, key=key)
     with st.expander("History"):
@@ -189,7 +190,7 @@ def step_tools(task_id: int, loaded: RevisionInfo, *, number: int) -> None:
     part = row[0].selectbox(
         "Part",
         [p.value for p in Part],
-        key=f"part_{task_id}_{number}",  # not per revision: the choice survives a save
+        key=step_form.part_key(task_id, number),
         help="Only this part is rewritten.",
     )
     instruction = row[1].text_input(
