@@ -10,7 +10,12 @@ from coauthor.llm import local, registry
 from coauthor.llm.base import Model, ModelUnavailableError
 from coauthor.llm.local import LocalModel
 from coauthor.llm.openai_backend import LLAMA_CPP, OPENAI, OpenAIModel
-from coauthor.llm.registry import model_from_string, register_backend, registered_backend
+from coauthor.llm.registry import (
+    missing_key,
+    model_from_string,
+    register_backend,
+    registered_backend,
+)
 from coauthor.llm.testing import ScriptedModel
 from coauthor.llm.transport import Timeouts
 from coauthor.settings import Settings
@@ -57,7 +62,10 @@ def test_local_with_a_missing_path(tmp_path: Path) -> None:
         model_from_string(f"local:{tmp_path / 'nope.gguf'}", SETTINGS)
 
 
-def test_openai_uses_the_sdk_default_url_and_the_settings() -> None:
+def test_openai_uses_the_sdk_default_url_and_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     model = model_from_string("openai:gpt-4o-mini", SETTINGS)
     assert isinstance(model, OpenAIModel)
     assert model.name == "openai:gpt-4o-mini" and model.model == "gpt-4o-mini"
@@ -66,6 +74,18 @@ def test_openai_uses_the_sdk_default_url_and_the_settings() -> None:
     assert (model.temperature, model.seed) == (0.5, 9)
     assert model.timeouts == Timeouts(connect=3, read=30)
     assert (model.max_retries, model.reasks) == (4, 3)
+
+
+def test_the_real_openai_without_a_key_says_the_key_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(ModelUnavailableError, match=r"^OPENAI_API_KEY is not set; export it"):
+        model_from_string("openai:gpt-4o-mini", SETTINGS)
+    assert missing_key("openai:gpt-4o-mini") is not None
+    assert missing_key("openai:m@http://localhost:8000/v1") is None  # a local server needs none
+    assert missing_key("local") is None
+    monkeypatch.setenv("COAUTHOR_API_KEY", "sk-test")
+    assert missing_key("openai:gpt-4o-mini") is None
 
 
 def test_openai_url_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,7 +151,8 @@ def test_a_registered_backend_is_chosen_by_prefix() -> None:
         model_from_string("scripted:one", SETTINGS)
 
 
-def test_a_backend_can_replace_a_built_in() -> None:
+def test_a_backend_can_replace_a_built_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     with registered_backend("openai", lambda argument, settings: ScriptedModel()):
         assert isinstance(model_from_string("openai:m", SETTINGS), ScriptedModel)
     assert not isinstance(model_from_string("openai:m", SETTINGS), ScriptedModel)

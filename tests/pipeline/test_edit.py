@@ -10,6 +10,8 @@ from coauthor.pipeline.edit import (
     ProseReply,
     RequirementsReply,
     add_tests,
+    changed_parts,
+    part_diff,
     regenerate,
     replace_step,
 )
@@ -80,3 +82,20 @@ def test_replace_step_makes_a_new_task() -> None:
     step = task.steps[0].model_copy(update={"story": "new"})
     assert replace_step(task, 1, step).steps[0].story == "new"
     assert task.steps[0].story != "new"
+
+
+def test_a_regeneration_that_returns_the_same_text_changes_nothing() -> None:
+    task = a_task()
+    same = regenerate(
+        ctx(ScriptedModel([ProseReply(text=task.steps[0].story)])), task, 1, Part.story
+    )
+    assert changed_parts(task.steps[0], same) == [] and part_diff(task.steps[0], same) == ""
+
+
+def test_the_diff_names_the_changed_part_only() -> None:
+    task = a_task()
+    new = regenerate(ctx(ScriptedModel([ProseReply(text="A short story.")])), task, 1, Part.story)
+    assert changed_parts(task.steps[0], new) == [Part.story]
+    diff = part_diff(task.steps[0], new)
+    assert "--- story (now)" in diff and "+A short story." in diff and "-A long story" in diff
+    assert "solution" not in diff

@@ -234,7 +234,6 @@ def test_an_author_generates_edits_and_exports_a_task(page: Page, studio: Studio
     expect(diff).to_contain_text("+The shop's checkout team asks")
     shot(page, studio, "09-history")
 
-    button(page, "Export markdown")
     with page.expect_download() as download:
         button(page, "Download markdown (.zip)")
     saved = studio.downloads / "task-markdown.zip"

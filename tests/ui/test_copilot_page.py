@@ -130,6 +130,8 @@ def test_an_edit_is_a_new_revision_with_a_button_that_opens_it(
     assert "Verified: the solution passes all 3 tests" in text  # the real sandbox re-checked it
     assert any("Saved as revision 2" in badge for badge in badges(app)), badges(app)
     assert any("step 1 verified" in badge for badge in badges(app))
+    assert store.chat(task_id)[-1].meta["verified"] == {"1": True}
+    assert any("step 1 verified" in badge for badge in badges(copilot(task_id)))  # a redraw
 
     app = click(app, "Open revision 2")
     assert app.query_params["task"] == str(task_id)

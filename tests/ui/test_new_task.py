@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from streamlit.testing.v1 import AppTest
 from studio_support import ThreadRuns
 
@@ -114,7 +115,7 @@ def test_bad_input_and_an_unreachable_model_are_one_line_messages(
     model.add(ModelUnavailableError("connection refused by 127.0.0.1:9"))
     app = suggest(app)
     assert not app.exception
-    assert any("cannot be reached" in e and "connection refused" in e for e in errors(app))
+    assert any("model is not available" in e and "connection refused" in e for e in errors(app))
 
 
 def test_two_sessions_keep_their_own_wizard(
@@ -127,3 +128,17 @@ def test_two_sessions_keep_their_own_wizard(
     assert lesson_titles(second) == []
     assert first.segmented_control(key="wz_stage").value == "Lessons"
     assert second.segmented_control(key="wz_stage").value == "Idea"
+
+
+def test_the_real_openai_without_a_key_says_the_key_is_missing(
+    open_page: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("OPENAI_API_KEY", "COAUTHOR_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COAUTHOR_MODEL", "openai:gpt-4o-mini")
+    app = suggest(open_page("new"))
+    assert not app.exception
+    assert any(
+        "OPENAI_API_KEY is not set; export it or choose another model" in e for e in errors(app)
+    )
+    assert not any("cannot reach" in e for e in errors(app))

@@ -169,3 +169,18 @@ def test_an_unknown_run_is_a_message_and_the_list(
     assert not app.exception
     assert "no run 99" in texts(app, "error")
     assert "Show" in labels(app)
+
+
+def test_a_long_title_is_cut_at_a_word_and_other_runs_leave_this_one_out(
+    open_page: Callable[..., AppTest], store: Store
+) -> None:
+    idea = "Students ask how to pick a sample size for an experiment " * 3
+    first = start_run(store, make_brief(idea, steps=2), model="scripted")
+    other = start_run(store, make_brief("Retention curves", steps=2), model="scripted")
+    store.set_run_status(first.id, "failed")
+    store.set_run_status(other.id, "failed")
+    app = open_page("run", query={"run": str(first.id)})
+    title = next(str(h.value) for h in app.subheader if str(h.value).startswith("Run "))
+    assert title.endswith("…") and title.removesuffix("…").split()[-1] in idea.split()
+    shown = " ".join(texts(app, "markdown"))
+    assert f"**Run {other.id}**" in shown and f"**Run {first.id}**" not in shown

@@ -28,7 +28,7 @@ def test_model_and_limits_are_saved_for_the_studio_and_its_workers(
     app = open_page("settings")
     assert not app.exception
     assert "In use: `scripted`" in texts(app, "caption")
-    app.radio[0].set_value("openai")
+    app.radio[0].set_value("openai").run()
     app.text_input[0].input("qwen2.5:7b")
     app.text_input[1].input("http://localhost:11434/v1")
     app.number_input[0].set_value(1)
@@ -44,7 +44,7 @@ def test_model_and_limits_are_saved_for_the_studio_and_its_workers(
 
 def test_invalid_settings_are_a_message(open_page: Callable[..., AppTest], store: Store) -> None:
     app = open_page("settings")
-    app.radio[0].set_value("llamacpp")
+    app.radio[0].set_value("llamacpp").run()
     app.text_input[0].input("local")
     app = app.button[0].click().run()
     assert not app.exception
@@ -80,3 +80,26 @@ def test_master_document_is_versioned_and_can_be_reset(
     assert [v.number for v in versions] == [1, 2] and versions[1].text == default_master()
     assert versions[0].note == "short version"
     assert app.text_area(key="master_2").value == default_master()
+
+
+def test_fields_that_do_not_apply_are_hidden_and_seconds_are_whole(
+    open_page: Callable[..., AppTest],
+) -> None:
+    app = open_page("settings")
+    assert app.radio[0].value == "local"
+    assert len(app.text_input) == 2  # model name and master note: no server URL
+    assert any("has no server URL" in t for t in texts(app, "caption"))
+    wall = app.number_input[3]
+    assert wall.label == "Wall time (s)" and isinstance(wall.value, int)
+    app = app.radio[0].set_value("openai").run()
+    assert any(w.label.startswith("Server URL") for w in app.text_input)
+
+
+def test_the_real_openai_without_a_key_says_the_key_is_missing(
+    open_page: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("OPENAI_API_KEY", "COAUTHOR_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COAUTHOR_MODEL", "openai:gpt-4o-mini")
+    app = open_page("settings")
+    assert any("OPENAI_API_KEY is not set" in t for t in texts(app, "warning"))

@@ -137,4 +137,5 @@ def _record(
     session.store.log_call(record, stage="copilot", task_id=session.task_id)
     meta = {key: outcome[key] for key in ("intent", "confidence", "decided_by", "slots")}
     meta |= {"revision": reply.revision, "links": list(reply.links), "clarify": not decision.sure}
+    meta["verified"] = {str(n): ok for n, ok in reply.verified_steps.items()}
     session.store.add_chat_message(session.task_id, "assistant", reply.text, meta=meta)

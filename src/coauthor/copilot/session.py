@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coauthor.copilot.intents import Decision, Intent, Slots
-from coauthor.copilot.results import Failed, Result
+from coauthor.copilot.results import Checks, Edited, Failed, Result
 from coauthor.copilot.router import Router
 from coauthor.copilot.slots import language
 from coauthor.llm.base import Model
@@ -144,6 +144,15 @@ class Reply:
     @property
     def failed(self) -> bool:
         return isinstance(self.result, Failed)
+
+    @property
+    def verified_steps(self) -> dict[int, bool]:
+        """Whether each step this reply checked is verified; empty when it checked none."""
+        if isinstance(self.result, Checks):
+            return dict(self.result.verified)
+        if isinstance(self.result, Edited) and self.result.verified is not None:
+            return {self.result.step: self.result.verified}
+        return {}
 
     def summary(self) -> dict[str, object]:
         """The part of a reply that the logbook and the chat history keep."""

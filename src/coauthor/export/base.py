@@ -85,6 +85,11 @@ class ExportFormat(StrEnum):
     notion = "notion"
 
 
+PUBLISHED = frozenset({ExportFormat.notion})
+"""Formats that publish to a service (their exporter is a ``Publisher``) instead of
+writing files; known before the exporter is built, since building it needs the target."""
+
+
 _MODULES: dict[ExportFormat, str] = {
     ExportFormat.markdown: "coauthor.export.markdown",
     ExportFormat.otter: "coauthor.export.otter",

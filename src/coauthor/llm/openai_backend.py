@@ -69,6 +69,10 @@ OPENAI = Profile("openai", structured="json_schema")
 LLAMA_CPP = Profile("llamacpp", structured="json_object", stream_usage=False)
 
 
+def key_in_environment() -> bool:
+    return any(os.environ.get(env, "").strip() for env in KEY_ENVS)
+
+
 def resolve_api_key(api_key: str | None) -> str:
     """The given key, else one from the environment, else a placeholder for local servers."""
     if api_key:

@@ -6,13 +6,20 @@ new backend is one ``register_backend`` call and needs no change here.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from coauthor.llm.base import Capabilities, Model, ModelUnavailableError
 from coauthor.llm.local import LocalModel
-from coauthor.llm.openai_backend import LLAMA_CPP, OPENAI, OpenAIModel, Profile
+from coauthor.llm.openai_backend import (
+    LLAMA_CPP,
+    OPENAI,
+    OpenAIModel,
+    Profile,
+    key_in_environment,
+)
 from coauthor.llm.transport import Timeouts
 from coauthor.settings import Settings
 
@@ -75,6 +82,17 @@ def split_model_url(
     return name, url
 
 
+def missing_key(spec: str) -> str | None:
+    """Why ``spec`` cannot work before any request is sent: the real OpenAI (``openai:``
+    without a server URL) with no API key in the environment. None when nothing is missing."""
+    prefix, _, argument = spec.strip().partition(":")
+    if prefix != "openai" or "@http" in argument or os.environ.get("OPENAI_BASE_URL"):
+        return None
+    if key_in_environment():
+        return None
+    return "OPENAI_API_KEY is not set; export it or choose another model"
+
+
 # -- built-in backends -----------------------------------------------------------------
 def _local(argument: str, settings: Settings) -> Model:
     if not argument:
@@ -89,6 +107,9 @@ def _local(argument: str, settings: Settings) -> Model:
 
 def _openai(argument: str, settings: Settings) -> Model:
     name, url = split_model_url(argument, f"openai:{argument}")
+    problem = missing_key(f"openai:{argument}")
+    if problem is not None:
+        raise ModelUnavailableError(problem)
     return _remote(name, url, settings, profile=OPENAI)
 
 

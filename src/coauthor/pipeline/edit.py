@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
@@ -10,7 +11,18 @@ from coauthor.pipeline.context import Context
 from coauthor.pipeline.parts import CODE_PARTS, Part, with_code
 from coauthor.schemas import Step, Strict, Task
 
-__all__ = ["CODE_PARTS", "EditError", "Part", "add_tests", "regenerate", "replace_step", "step_at"]
+__all__ = [
+    "CODE_PARTS",
+    "EditError",
+    "Part",
+    "add_tests",
+    "changed_parts",
+    "part_diff",
+    "part_text",
+    "regenerate",
+    "replace_step",
+    "step_at",
+]
 
 
 class ProseReply(Strict):
@@ -66,3 +78,31 @@ def replace_step(task: Task, number: int, step: Step) -> Task:
     steps = list(task.steps)
     steps[number - 1] = step
     return task.model_copy(update={"steps": steps})
+
+
+def part_text(step: Step, part: Part) -> str:
+    """A part as one text (requirements one per line), as diffs and comparisons read it."""
+    if part is Part.requirements:
+        return "\n".join(step.requirements)
+    return str(getattr(step, part.value))
+
+
+def changed_parts(before: Step, after: Step) -> list[Part]:
+    """The parts whose text differs: empty when a regeneration changed nothing."""
+    return [part for part in Part if part_text(before, part) != part_text(after, part)]
+
+
+def part_diff(before: Step, after: Step) -> str:
+    """A unified diff of every part that differs (a new solution can bring a new starter)."""
+    chunks: list[str] = []
+    for part in changed_parts(before, after):
+        chunks.extend(
+            difflib.unified_diff(
+                part_text(before, part).splitlines(),
+                part_text(after, part).splitlines(),
+                fromfile=f"{part.value} (now)",
+                tofile=f"{part.value} (proposed)",
+                lineterm="",
+            )
+        )
+    return "\n".join(chunks)

@@ -16,7 +16,7 @@ import streamlit as st
 from platformdirs import user_data_path
 
 from coauthor.copilot import Reply, Session, open_session
-from coauthor.copilot.results import Checks, Edited, Findings
+from coauthor.copilot.results import Findings
 from coauthor.pipeline.context import Context
 from coauthor.schemas import Language, TaskBrief
 from coauthor.store import ChatMessage
@@ -126,15 +126,20 @@ def open_revision(task_id: int, number: int | None) -> NoReturn:
     st.switch_page(common.EDITOR, query_params={"task": str(task_id)})
 
 
-def facts(reply: Reply) -> None:
-    """Verdicts and findings of a reply, as one line of badges."""
-    result = reply.result
-    badges: list[Badge] = []
-    if isinstance(result, Checks):
-        badges = _verdicts(result.verified)
-    elif isinstance(result, Edited) and result.verified is not None:
-        badges = _verdicts({result.step: result.verified})
-    elif isinstance(result, Findings) and result.findings:
+def stored_verdicts(message: ChatMessage) -> dict[int, bool]:
+    """The steps an assistant message checked, as its stored meta says."""
+    found = message.meta.get("verified")
+    if not isinstance(found, dict):
+        return {}
+    return {int(n): bool(ok) for n, ok in found.items() if str(n).isdigit()}
+
+
+def facts(message: ChatMessage, reply: Reply | None) -> None:
+    """Verdicts of a message (from the stored chat, so they survive a redraw) and the
+    findings of this session's latest reply, as one line of badges."""
+    badges = _verdicts(stored_verdicts(message))
+    result = None if reply is None else reply.result
+    if isinstance(result, Findings) and result.findings:
         found = result.findings
         where = sorted({f"step {f.step}" if f.step else "whole task" for f in found})
         label = f"{len(found)} finding(s): " + ", ".join(where)

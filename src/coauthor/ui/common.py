@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Literal
 
 import streamlit as st
 from pydantic import ValidationError
@@ -43,7 +44,7 @@ def message(exc: BaseException) -> str:
         where = " → ".join(str(part) for part in first["loc"]) or "input"
         return f"Invalid {where}: {first['msg']}"
     if isinstance(exc, ModelUnavailableError):
-        return f"The model cannot be reached: {exc}. Check the model on the Settings page."
+        return f"The model is not available: {exc}. Check the model on the Settings page."
     if isinstance(exc, ModelError):
         return f"The model failed: {exc}"
     if isinstance(exc, ConflictError):
@@ -75,16 +76,33 @@ def errors(doing: str = "") -> Iterator[None]:
         )
 
 
-def flash(text: str) -> None:
-    """A success message for the next run (an action that reruns the page)."""
-    st.session_state["flash"] = text
+Outcome = Literal["success", "warning", "error", "info"]
+
+
+def flash(text: str, *, outcome: Outcome = "success") -> None:
+    """A message for the next run (an action that reruns the page), shown as what the
+    action's outcome was: only a real success is green."""
+    st.session_state["flash"] = (outcome, text)
+
+
+def say(text: str, *, outcome: Outcome) -> None:
+    """One message in the colour and icon of its outcome."""
+    if outcome == "success":
+        st.success(text, icon=":material/check:")
+    elif outcome == "warning":
+        st.warning(text, icon=":material/warning:")
+    elif outcome == "error":
+        st.error(text, icon=":material/cancel:")
+    else:
+        st.info(text, icon=":material/info:")
 
 
 def page(body: Callable[[], None]) -> None:
     """Run a page's body with errors shown as messages."""
-    text = st.session_state.pop("flash", None)
-    if text:
-        st.success(str(text), icon=":material/check:")
+    pending = st.session_state.pop("flash", None)
+    if isinstance(pending, tuple):
+        outcome, text = pending
+        say(str(text), outcome=outcome)
     with errors():
         body()
 

@@ -1,4 +1,4 @@
-"""Export buttons for every format the project has (listed from the registry).
+"""Export: a format selector (listed from the registry) and one button under it.
 
 A format that writes files is exported to a temporary folder and offered as a
 zip; a format that publishes to a service (Notion) is published and linked.
@@ -9,14 +9,17 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
 from coauthor.export import ExportError, exporter, formats
-from coauthor.export.base import ExportOptions, Publisher
+from coauthor.export.base import PUBLISHED, ExportOptions, Publisher
 from coauthor.schemas import Task
 from coauthor.ui import common, resources
+
+DEFAULT = "markdown"
 
 
 def zipped(folder: Path) -> bytes:
@@ -42,49 +45,47 @@ def export_zip(
 
 
 def export_buttons(task: Task, *, task_id: int, revision: int) -> None:
+    """A format selector and, under it, the one button that produces that format."""
     try:
         names = formats()
     except ImportError as exc:  # a format module that fails to load must not hide the others
         st.error(f"Export formats could not be loaded: {exc}")
         return
+    name = str(
+        st.selectbox(
+            "Format",
+            names,
+            index=names.index(DEFAULT) if DEFAULT in names else 0,
+            key=f"export_format_{task_id}",
+        )
+    )
     db = resources.store()
-    parent = st.text_input(
-        "Parent page (for formats that publish to a service, e.g. a Notion page id)",
-        key=f"export_parent_{task_id}",
-    )
-    options = ExportOptions(
-        notion_parent=parent.strip() or None,
-        known_page=db.external_page,
-        remember_page=db.remember_external_page,
-    )
-    columns = st.columns(min(4, max(1, len(names))))
-    for index, name in enumerate(names):
-        with columns[index % len(columns)]:
-            one_format(name, task, task_id=task_id, revision=revision, options=options)
-
-
-def one_format(
-    name: str, task: Task, *, task_id: int, revision: int, options: ExportOptions
-) -> None:
-    ready = f"export_{task_id}_{revision}_{name}"
-    if st.button(f"Export {name}", key=f"btn_{ready}", icon=":material/download:"):
-        with common.errors(f"export {name}"):
-            target = exporter(name, options)
-            if isinstance(target, Publisher):
-                published = target.publish(task, task_id=task_id, revision=revision)
-                st.success(f"Published to {name}: {published.url or published.page_id}")
-                return
-            st.session_state[ready] = export_zip(
-                name, task, task_id=task_id, revision=revision, options=options
-            )
-    data = st.session_state.get(ready)
-    if isinstance(data, bytes):
+    options = ExportOptions(known_page=db.external_page, remember_page=db.remember_external_page)
+    if name in PUBLISHED:
+        publish(name, task, task_id=task_id, revision=revision, options=options)
+    else:
         st.download_button(
             f"Download {name} (.zip)",
-            data=data,
+            data=lambda: export_zip(
+                name, task, task_id=task_id, revision=revision, options=options
+            ),
             file_name=f"task-{task_id}-r{revision}-{name}.zip",
             mime="application/zip",
-            key=f"dl_{ready}",
+            key=f"dl_export_{task_id}_{revision}_{name}",
             on_click="ignore",
             type="primary",
+            icon=":material/download:",
         )
+
+
+def publish(name: str, task: Task, *, task_id: int, revision: int, options: ExportOptions) -> None:
+    """A format that publishes to a service: where to, and the button that does it."""
+    parent = st.text_input(
+        f"Parent page in {name} (its page id)", key=f"export_parent_{task_id}_{name}"
+    )
+    if st.button(f"Publish to {name}", key=f"publish_{task_id}_{name}", type="primary"):
+        with common.errors(f"export {name}"):
+            target = exporter(name, replace(options, notion_parent=parent.strip() or None))
+            assert isinstance(target, Publisher)
+            published = target.publish(task, task_id=task_id, revision=revision)
+            st.success(f"Published to {name}: {published.url or published.page_id}")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
+from coauthor.pipeline.labels import one_line
 from coauthor.pipeline.library import restore_revision, revision_diff
 from coauthor.store import RevisionInfo
 from coauthor.ui import common, resources
 
 
 def revision_label(revision: RevisionInfo) -> str:
+    """One short line: raw model text or a traceback in a note never spills over."""
     when = revision.created_at.strftime("%Y-%m-%d %H:%M")
     note = f" — {revision.note}" if revision.note else ""
-    return f"r{revision.number} · {revision.source} · {when}{note}"
+    return one_line(f"r{revision.number} · {revision.source} · {when}{note}")
 
 
 def history(task_id: int) -> None:
@@ -25,7 +27,7 @@ def history(task_id: int) -> None:
                 "revision": r.number,
                 "source": r.source,
                 "saved": r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                "note": r.note,
+                "note": one_line(r.note),
                 "steps": len(r.task.steps),
             }
             for r in reversed(revisions)

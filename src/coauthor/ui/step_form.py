@@ -9,11 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+from pydantic import ValidationError
 
+from coauthor.pipeline.edit import Part
 from coauthor.schemas import Link, Step
 from coauthor.ui.verdict import verdict_details
 
-TABS = ["Story", "Theory", "Links", "Requirements", "Starter", "Solution", "Tests", "Verdict"]
+TABS = [
+    "Story",
+    "Theory",
+    "Links",
+    "Requirements",
+    "Starter",
+    "Solution",
+    "Tests",
+    "Verdict",
+    "Student preview",
+]
 CODE_PARTS = ("starter", "solution", "tests")
 TRIMMED = ("title", "goal")
 MONOSPACE = """<style>
@@ -25,17 +37,38 @@ def prefix(task_id: int, revision: int, number: int) -> str:
     return f"{task_id}_{revision}_{number}"
 
 
+def part_key(task_id: int, number: int) -> str:
+    """The key of a step's Part selector: per task and step, not per revision, so the
+    choice survives a save."""
+    return f"part_{task_id}_{number}"
+
+
+def tab_part(label: str) -> Part | None:
+    """The part a tab shows, if it shows one a regeneration can rewrite."""
+    name = label.lower()
+    return Part(name) if name in Part.__members__ else None
+
+
+def follow_tab(tabs_key: str, selector: str) -> None:
+    """Point the Part selector at the part of the tab just opened."""
+    part = tab_part(str(st.session_state.get(tabs_key, "")))
+    if part is not None:
+        st.session_state[selector] = part.value
+
+
 def _area(label: str, key: str, *, value: str, height: int = 160) -> str:
     return str(st.text_area(label, value=value, key=key, height=height, persist_state="session"))
 
 
-def step_tabs(step: Step, *, key: str, number: int) -> None:
-    """Draw the fields of one step (the values are read back by ``edited_step``)."""
+def step_tabs(step: Step, *, key: str, number: int, selector: str) -> None:
+    """Draw the fields of one step (the values are read back by ``edited_step``); opening
+    a tab points the Part selector ``selector`` at that tab's part."""
     texts = shown(step)
     for name in TRIMMED:
         label = f"{name.capitalize()} of step {number}"
         st.text_input(label, value=texts[name], key=f"{name}_{key}", persist_state="session")
-    tabs = st.tabs(TABS)
+    tabs_key = f"tabs_{selector}"
+    tabs = st.tabs(TABS, key=tabs_key, on_change=follow_tab, args=(tabs_key, selector))
     with tabs[0]:
         _area(f"Story of step {number}", f"story_{key}", value=texts["story"], height=220)
     with tabs[1]:
@@ -65,13 +98,37 @@ def step_tabs(step: Step, *, key: str, number: int) -> None:
             for flag in step.flags:
                 st.warning(flag, icon=":material/flag:")
         verdict_details(step.verdict)
+    with tabs[8]:
+        student_preview(current(step, key=key))
 
 
 def _code(part: str, text: str, *, key: str, number: int) -> None:
-    """An editor for one code part, and the same code highlighted below it."""
+    """One editable area per code part (monospace), with its size."""
     label = f"{part.capitalize()} of step {number}"
     code = _area(label, f"code_{part}_{key}", value=text, height=300)
-    st.code(code or "# empty", language="python", line_numbers=True)
+    count = len(code.splitlines())
+    st.caption(f"{count} line{'s' if count != 1 else ''}")
+
+
+def current(step: Step, *, key: str) -> Step:
+    """The step as edited so far; the saved one while an edit is not valid yet."""
+    try:
+        return edited_step(step, key=key)
+    except ValidationError:
+        return step
+
+
+def student_preview(step: Step) -> None:
+    """The step as a student sees it: no reference solution, no tests."""
+    st.caption("What the student sees: the reference solution and the tests stay hidden.")
+    with st.container(border=True):
+        st.markdown(f"### {step.title}")
+        st.markdown(step.story)
+        st.markdown(step.theory)
+        if step.links:
+            st.markdown("\n".join(f"- [{link.title}]({link.url})" for link in step.links))
+        st.markdown("**Requirements**\n\n" + "\n".join(f"- {r}" for r in step.requirements))
+        st.code(step.starter, language="python", line_numbers=True)
 
 
 def shown(step: Step) -> dict[str, str]:

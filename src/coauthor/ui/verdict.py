@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from coauthor.pipeline.labels import one_line
 from coauthor.schemas import Verdict
+from coauthor.ui.common import Outcome
 
 WEAK_ISOLATION = "rlimits-only"
 
@@ -13,6 +15,17 @@ def headline(verdict: Verdict) -> str:
     coverage = "n/a" if verdict.coverage is None else f"{verdict.coverage:.0f}%"
     state = "verified" if verdict.verified else "NOT verified"
     return f"{state} — {verdict.tests} tests, coverage {coverage}, {verdict.duration_s:.1f} s"
+
+
+def outcome(number: int, verdict: Verdict | None) -> tuple[Outcome, str]:
+    """How a check of step ``number`` is announced: green only when it is verified, and
+    the reasons when it is not."""
+    if verdict is None:
+        return "warning", f"Step {number} was not checked."
+    if verdict.verified:
+        return "success", f"Step {number} verified ({verdict.tests} tests)."
+    reasons = "; ".join(one_line(p, limit=160) for p in verdict.problems[:3])
+    return "error", f"Step {number} is NOT verified: {reasons or 'see its Verdict tab'}."
 
 
 def verdict_summary(number: int, verdict: Verdict) -> None:

@@ -121,7 +121,7 @@ def controls(list_key: str, item: int, *, what: str) -> None:
     place = items.index(item)
     row = st.container(horizontal=True, gap="small")
     row.button(
-        "",
+        "Up",
         icon=":material/arrow_upward:",
         key=f"wz_up_{item}",
         help=f"Move this {what} up",
@@ -131,7 +131,7 @@ def controls(list_key: str, item: int, *, what: str) -> None:
         kwargs={"delta": -1},
     )
     row.button(
-        "",
+        "Down",
         icon=":material/arrow_downward:",
         key=f"wz_down_{item}",
         help=f"Move this {what} down",
@@ -141,7 +141,7 @@ def controls(list_key: str, item: int, *, what: str) -> None:
         kwargs={"delta": 1},
     )
     row.button(
-        "",
+        "Delete",
         icon=":material/delete:",
         key=f"wz_del_{item}",
         help=f"Delete this {what}",

@@ -47,8 +47,8 @@ def main() -> None:
             bubble_text(message, failed=extra is not None and extra.reply.failed)
             if message.role == "assistant":
                 changes(message, task_id=task_id)
+                facts(message, None if extra is None else extra.reply)
             if extra is not None:
-                facts(extra.reply)
                 actions(task_id, extra)
     where = f"task {task_id}" if task_id is not None else "no task"
     prompt = st.chat_input(f"Message the copilot ({where})")

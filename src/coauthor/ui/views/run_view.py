@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from coauthor.pipeline.labels import one_line
 from coauthor.pipeline.watch import RunState, run_state
 from coauthor.store import NotFoundError
 from coauthor.ui import common, resources
@@ -44,7 +45,7 @@ def main() -> None:
     poll = POLL_S if first.active else None
     st.fragment(run_every=poll)(live)(int(run_id), was_active=first.active)
     with st.expander("Other runs"):
-        pick_run()
+        pick_run(besides=int(run_id))
 
 
 def live(run_id: int, *, was_active: bool) -> None:
@@ -58,7 +59,7 @@ def live(run_id: int, *, was_active: bool) -> None:
 
 def header(current: RunState) -> None:
     run = current.run
-    st.subheader(f"Run {run.id}: {run.brief.idea[:80]}")
+    st.subheader(f"Run {run.id}: {one_line(run.brief.idea, limit=80)}")
     where = doing(current)
     if current.orphaned:
         st.warning(
@@ -141,19 +142,20 @@ def body(current: RunState) -> None:
     if progress.notes:
         with st.expander(f"Notes ({len(progress.notes)})"):
             for note in progress.notes:
-                st.markdown(f"- {note}")
+                st.markdown(f"- {one_line(note)}")
 
 
-def pick_run() -> None:
-    runs = resources.store().list_runs()[:RECENT]
+def pick_run(*, besides: int | None = None) -> None:
+    """Recent runs to open, other than the one on the page."""
+    runs = [run for run in resources.store().list_runs() if run.id != besides][:RECENT]
     if not runs:
-        st.info("No runs yet: start one on the New task page.")
+        st.info(f"No {'other ' if besides else ''}runs yet: start one on the New task page.")
         return
     for run in runs:
         row = st.columns([4, 1, 1])
-        row[0].markdown(f"**Run {run.id}** · {run.status} · {run.brief.idea[:70]}")
+        row[0].markdown(f"**Run {run.id}** · {run.status} · {one_line(run.brief.idea, limit=70)}")
         row[1].caption(run.created_at.strftime("%Y-%m-%d %H:%M"))
-        if row[2].button("Show", key=f"show_run_{run.id}"):
+        if row[2].button("Show", key=f"show_run_{run.id}", help=f"Open run {run.id}"):
             st.session_state["run_id"] = run.id
             st.query_params["run"] = str(run.id)
             st.rerun()

@@ -11,8 +11,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from coauthor.llm.registry import split_model_url
+from coauthor.llm.registry import missing_key, split_model_url
 from coauthor.pipeline.context import MASTER, master_text
+from coauthor.pipeline.labels import one_line
 from coauthor.pipeline.studio import SECRET_VARIABLES, save_studio_settings
 from coauthor.prompts import default_master
 from coauthor.settings import Settings
@@ -28,8 +29,14 @@ BACKENDS = {
 def main() -> None:
     st.title("Settings")
     config = resources.settings()
+    st.subheader("Model")
+    st.caption(f"In use: `{config.model}`")
+    problem = missing_key(config.model)
+    if problem is not None:
+        st.warning(f"The model in use cannot work: {problem}.", icon=":material/key_off:")
+    kind = backend(config)
     with st.form("studio_settings"):
-        spec = model_fields(config)
+        spec = model_fields(config, kind=kind)
         limits = limit_fields(config)
         if st.form_submit_button("Save settings", type="primary"):
             with common.errors("save the settings"):
@@ -44,18 +51,24 @@ def main() -> None:
     master(config)
 
 
-def model_fields(config: Settings) -> Callable[[], str]:
-    st.subheader("Model")
-    st.caption(f"In use: `{config.model}`")
-    prefix, _, argument = config.model.partition(":")
+def backend(config: Settings) -> str:
+    """The backend picked; outside the form, so the fields that apply follow at once."""
+    prefix = config.model.partition(":")[0]
     kinds = list(BACKENDS)
-    kind = st.radio(
-        "Backend",
-        kinds,
-        index=kinds.index(prefix) if prefix in kinds else 0,
-        format_func=BACKENDS.__getitem__,
-        horizontal=True,
+    return str(
+        st.radio(
+            "Backend",
+            kinds,
+            index=kinds.index(prefix) if prefix in kinds else 0,
+            format_func=BACKENDS.__getitem__,
+            horizontal=True,
+            key="settings_backend",
+        )
     )
+
+
+def model_fields(config: Settings, *, kind: str) -> Callable[[], str]:
+    prefix, _, argument = config.model.partition(":")
     name, url = argument, ""
     if prefix in ("openai", "llamacpp") and argument:
         name, found = split_model_url(argument, config.model)
@@ -64,11 +77,15 @@ def model_fields(config: Settings) -> Callable[[], str]:
         "Model name (or a .gguf path for the embedded backend; empty: the shipped model)",
         value=name,
     )
-    server = st.text_input(
-        "Server URL (OpenAI-compatible; empty for api.openai.com)",
-        value=url or "",
-        placeholder="http://localhost:8000/v1",
-    )
+    server = ""
+    if kind == "local":
+        st.caption("The embedded model runs inside the studio: it has no server URL or key.")
+    else:
+        server = st.text_input(
+            "Server URL (OpenAI-compatible; empty for api.openai.com)",
+            value=url or "",
+            placeholder="http://localhost:8000/v1",
+        )
 
     def spec() -> str:
         return model_spec(kind, model_name.strip(), server.strip())
@@ -99,7 +116,7 @@ def limit_fields(config: Settings) -> dict[str, float | int]:
     cpu = cols[0].number_input("CPU seconds", min_value=1, value=config.sandbox_cpu_seconds)
     memory = cols[1].number_input("Memory (MB)", min_value=256, value=config.sandbox_memory_mb)
     wall = cols[2].number_input(
-        "Wall time (s)", min_value=1.0, value=float(config.sandbox_wall_seconds)
+        "Wall time (s)", min_value=1, value=round(config.sandbox_wall_seconds), step=1
     )
     return {
         "repair_rounds": int(rounds),
@@ -150,7 +167,7 @@ def master(config: Settings) -> None:
             number = st.selectbox(
                 "Version",
                 [v.number for v in reversed(versions)],
-                format_func=lambda n: f"version {n}: {versions[n - 1].note or 'no note'}",
+                format_func=lambda n: one_line(f"version {n}: {versions[n - 1].note or 'no note'}"),
             )
             st.code(versions[number - 1].text, language="markdown")
 

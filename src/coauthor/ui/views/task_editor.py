@@ -10,14 +10,26 @@ from typing import NoReturn
 
 import streamlit as st
 
-from coauthor.pipeline.edit import Part, regenerate, replace_step
+from coauthor.pipeline.checking import check
+from coauthor.pipeline.edit import (
+    CODE_PARTS,
+    Part,
+    changed_parts,
+    part_diff,
+    regenerate,
+    replace_step,
+    step_at,
+)
+from coauthor.pipeline.labels import one_line
 from coauthor.pipeline.recheck import recheck
 from coauthor.pipeline.verify import Checker
 from coauthor.schemas import Task
 from coauthor.store import ConflictError, RevisionInfo
-from coauthor.ui import common, resources, step_form
+from coauthor.ui import common, proposal, resources, step_form
 from coauthor.ui.exports import export_buttons
 from coauthor.ui.history import history
+from coauthor.ui.proposal import Proposal
+from coauthor.ui.verdict import outcome
 
 
 def main() -> None:
@@ -44,7 +56,8 @@ def main() -> None:
     for number, step in enumerate(loaded.task.steps, 1):
         step_key = step_form.prefix(task_id, loaded.number, number)
         with st.expander(f"Step {number}: {step.title}", expanded=number == 1):
-            step_form.step_tabs(step, key=step_key, number=number)
+            selector = step_form.part_key(task_id, number)
+            step_form.step_tabs(step, key=step_key, number=number, selector=selector)
             step_tools(task_id, loaded, number=number)
     save_bar(task_id, loaded, key=key)
     with st.expander("History"):
@@ -95,8 +108,17 @@ def edited_task(task_id: int, loaded: RevisionInfo) -> Task:
     return loaded.task.model_copy(update={"steps": steps})
 
 
-def save(task_id: int, task: Task, *, base: int | None, source: str, note: str) -> None:
-    """Save ``task`` on top of revision ``base``; a conflict is kept for the author to settle."""
+def save(
+    task_id: int,
+    task: Task,
+    *,
+    base: int | None,
+    source: str,
+    note: str,
+    then: tuple[common.Outcome, str] = ("success", ""),
+) -> None:
+    """Save ``task`` on top of revision ``base``; a conflict is kept for the author to settle.
+    ``then`` is what else happened (a check), announced with the save as its outcome."""
     try:
         saved = resources.store().add_revision(
             task_id, task, source=source, note=note, base_revision=base
@@ -105,7 +127,8 @@ def save(task_id: int, task: Task, *, base: int | None, source: str, note: str) 
         conflict(task_id, exc, task=task, source=source, note=note)
     st.session_state.pop(f"ed_conflict_{task_id}", None)
     st.session_state[f"ed_base_{task_id}"] = saved.number
-    common.flash(f"Saved as revision {saved.number}.")
+    kind, said = then
+    common.flash(f"Saved as revision {saved.number}. {said}".strip(), outcome=kind)
     st.rerun()
 
 
@@ -165,7 +188,10 @@ def step_tools(task_id: int, loaded: RevisionInfo, *, number: int) -> None:
     key = step_form.prefix(task_id, loaded.number, number)
     row = st.columns([2, 3, 2, 2], vertical_alignment="bottom")
     part = row[0].selectbox(
-        "Part", [p.value for p in Part], key=f"part_{key}", help="Only this part is rewritten."
+        "Part",
+        [p.value for p in Part],
+        key=step_form.part_key(task_id, number),
+        help="Only this part is rewritten.",
     )
     instruction = row[1].text_input(
         "Instruction (optional)", key=f"instr_{key}", placeholder="make it shorter"
@@ -178,6 +204,37 @@ def step_tools(task_id: int, loaded: RevisionInfo, *, number: int) -> None:
     if row[3].button("Re-verify", key=f"verify_{key}", icon=":material/fact_check:"):
         with common.errors(f"verify step {number}"):
             reverify(task_id, loaded, number=number)
+    waiting = proposal.pending(task_id)
+    if waiting is not None and waiting.number == number:
+        decide(task_id, waiting)
+
+
+def decide(task_id: int, waiting: Proposal) -> None:
+    """The author's call on a proposed regeneration: a revision, or nothing."""
+    decision = proposal.review(task_id, waiting)
+    if decision == "reject":
+        proposal.drop(task_id)
+        common.flash(f"Rejected the new {waiting.part.value}; nothing saved.", outcome="info")
+        st.rerun()
+    if decision == "accept":
+        with common.errors(f"save the new {waiting.part.value}"):
+            accept(task_id, waiting)
+
+
+def accept(task_id: int, waiting: Proposal) -> None:
+    """Save the proposal; a new code part is checked in the sandbox first, so the revision
+    carries its verdict."""
+    task = waiting.task
+    then: tuple[common.Outcome, str] = ("success", "")
+    if waiting.part in CODE_PARTS:
+        number = waiting.number
+        with st.spinner(f"Running step {number}'s tests in the sandbox…"):
+            checker = Checker.from_settings(resources.settings())
+            checked = check(step_at(task, number), checker=checker, number=number, rounds=0)
+        task = replace_step(task, number, checked.step)
+        then = outcome(number, checked.step.verdict)
+    proposal.drop(task_id)
+    save(task_id, task, base=waiting.base, source="edit", note=waiting.note, then=then)
 
 
 def regenerate_part(
@@ -193,10 +250,22 @@ def regenerate_part(
             stage="edit",
             task_id=task_id,
         )
+    before = step_at(draft, number)
+    if not changed_parts(before, step):
+        st.info(f"The model returned the same {part.value}; nothing saved.", icon=":material/info:")
+        return
     note = f"step {number}: regenerated the {part.value}" + (
-        f" ({instruction.strip()})" if instruction.strip() else ""
+        f" ({one_line(instruction, limit=60)})" if instruction.strip() else ""
     )
-    save(task_id, replace_step(draft, number, step), base=loaded.number, source="edit", note=note)
+    waiting = Proposal(
+        task=replace_step(draft, number, step),
+        base=loaded.number,
+        number=number,
+        part=part,
+        note=note,
+        diff=part_diff(before, step),
+    )
+    proposal.keep(task_id, waiting)
 
 
 def reverify(task_id: int, loaded: RevisionInfo, *, number: int) -> None:
@@ -216,8 +285,8 @@ def reverify(task_id: int, loaded: RevisionInfo, *, number: int) -> None:
     except ConflictError as exc:
         conflict(task_id, exc, task=None, source="verify", note="")
     st.session_state[f"ed_base_{task_id}"] = saved.number
-    state = "verified" if (v := saved.task.steps[number - 1].verdict) and v.verified else "failed"
-    common.flash(f"Step {number} {state}; saved as revision {saved.number}.")
+    kind, said = outcome(number, saved.task.steps[number - 1].verdict)
+    common.flash(f"{said} Saved as revision {saved.number}.", outcome=kind)
     st.rerun()
 
 
