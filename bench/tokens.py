@@ -1,5 +1,6 @@
-"""Prompt tokens per step with the rolling summary vs a full-history baseline,
-and the pipeline's own overhead per step with an instant model.
+"""Prompt tokens per step with the rolling summary vs a full-history baseline, with and
+without an exemplar (a finished task shown to each stage, COAUTHOR_EXEMPLAR_TOKENS), and
+the pipeline's own overhead per step with an instant model.
 
     .venv/bin/python bench/tokens.py [--steps 3 6 12]
 
@@ -30,6 +31,7 @@ from coauthor.pipeline.step import step
 from coauthor.prompts import default_master
 from coauthor.schemas import LessonList, Plan, Step, StepDraft, StepSummary
 from coauthor.schemas.calls import Message, Usage
+from coauthor.settings import Settings
 from coauthor.store import Store
 from coauthor.testing import SOLUTION, TESTS, lessons_reply, plan_reply
 
@@ -89,7 +91,7 @@ def history(previous: str, step: Step, *, number: int) -> str:
     return f"{previous}\n\nStep {number}:\n" + "\n".join(parts)
 
 
-def rolling(steps: int, count: Callable[[str], int]) -> dict[str, Any]:
+def rolling(steps: int, count: Callable[[str], int], *, exemplar_tokens: int) -> dict[str, Any]:
     """The real runner (store, checkpoints, logbook) on an instant model."""
     model = InstantModel(count, steps)
     per_stage: dict[str, int] = defaultdict(int)
@@ -97,16 +99,26 @@ def rolling(steps: int, count: Callable[[str], int]) -> dict[str, Any]:
         store = Store(f"sqlite:///{Path(folder) / 'bench.db'}")
         run = store.create_run(make_brief("A/B test sample size", steps=steps), model="instant")
         started = time.perf_counter()
-        Runner(store, model, master=default_master()).execute(run.id)
+        Runner(store, model, master=default_master(), exemplar_tokens=exemplar_tokens).execute(
+            run.id
+        )
         elapsed = time.perf_counter() - started
         for entry in store.logbook(run_id=run.id):
             per_stage[entry.stage] += entry.tokens_in
         store.close()
     per_step = [per_stage[f"step:{n}"] + per_stage[f"summary:{n}"] for n in range(1, steps + 1)]
-    return {"per_step": per_step, "total": sum(per_stage.values()), "seconds": elapsed}
+    return {
+        "per_step": per_step,
+        "total": sum(per_stage.values()),
+        "seconds": elapsed,
+        "lessons": per_stage["lessons"],
+        "plan": per_stage["plan"],
+    }
 
 
-def full_history(steps: int, count: Callable[[str], int]) -> dict[str, Any]:
+def full_history(
+    steps: int, count: Callable[[str], int], *, exemplar_tokens: int
+) -> dict[str, Any]:
     """The same stages, each step given the full text of all steps before it."""
     spent: list[int] = []
     model = InstantModel(count, steps).hooked(
@@ -122,29 +134,47 @@ def full_history(steps: int, count: Callable[[str], int]) -> dict[str, Any]:
         text = history(text, made, number=number)
         per_step.append(sum(spent) - before)
         before = sum(spent)
-    return {"per_step": per_step, "total": sum(spent), "seconds": float("nan")}
+    return {
+        "per_step": per_step,
+        "total": sum(spent),
+        "seconds": float("nan"),
+        "lessons": spent[0],
+        "plan": spent[1],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, nargs="+", default=[3, 6, 12])
+    parser.add_argument(
+        "--exemplar-tokens", type=int, default=Settings().exemplar_tokens, help="per stage"
+    )
     args = parser.parse_args()
     how, count = counter()
     table = Table(title=f"Prompt tokens ({how})")
-    for column in ("steps", "mode", "first step", "last step", "total", "overhead/step ms"):
+    columns = ("steps", "mode", "lessons", "plan", "first step", "last step", "total")
+    for column in (*columns, "overhead/step ms"):
         table.add_column(column, justify="right")
+    modes = (
+        ("rolling summary", rolling, 0),
+        ("rolling + exemplar", rolling, args.exemplar_tokens),
+        ("full history", full_history, 0),
+    )
     for steps in args.steps:
-        for baseline in (False, True):
-            got = (full_history if baseline else rolling)(steps, count)
+        for name, measure, exemplar_tokens in modes:
+            got = measure(steps, count, exemplar_tokens=exemplar_tokens)
+            baseline = measure is full_history
             table.add_row(
                 str(steps),
-                "full history" if baseline else "rolling summary",
+                name,
+                f"{got['lessons']:,}",
+                f"{got['plan']:,}",
                 f"{got['per_step'][0]:,}",
                 f"{got['per_step'][-1]:,}",
                 f"{got['total']:,}",
                 "" if baseline else f"{1000 * got['seconds'] / steps:.1f}",
             )
-    Console().print(table)
+    Console(width=120).print(table)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,19 @@ ALLOWED = {
     "store": {"schemas"},
     "export": {"schemas"},
     "sandbox": {"schemas"},
-    "pipeline": {"schemas", "settings", "prompts", "llm", "store", "export", "sandbox"},
-    "copilot": {"schemas", "settings", "prompts", "llm", "store", "export", "sandbox", "pipeline"},
+    "examples": {"schemas", "export"},
+    "pipeline": {"schemas", "settings", "prompts", "llm", "store", "export", "sandbox", "examples"},
+    "copilot": {
+        "schemas",
+        "settings",
+        "prompts",
+        "llm",
+        "store",
+        "export",
+        "sandbox",
+        "pipeline",
+        "examples",
+    },
     "testing": {"schemas", "llm"},
 }
 UI_ONLY = {"streamlit", "typer"}

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     )
     max_retries: int = Field(default=3, ge=0, le=10)
     repair_rounds: int = Field(default=2, ge=0, le=5)
+    exemplar_tokens: int = Field(
+        default=600,
+        ge=0,
+        description="Tokens of an exemplar (a finished task) shown to each stage; 0: none",
+    )
     sandbox_python: str | None = Field(
         default=None, description="Interpreter for generated code; default: this one"
     )

@@ -90,6 +90,7 @@ def execute(
             events=events,
             checker=checker,
             repair_rounds=config.repair_rounds,
+            exemplar_tokens=config.exemplar_tokens,
         )
         return runner.execute(run_id)
 
@@ -142,6 +143,9 @@ def new(
     task_type: Annotated[str, typer.Option("--type", help="one-shot, challenge, quest")] = "quest",
     steps: Annotated[int, typer.Option(help="Number of steps (1-12)")] = 3,
     lang: Annotated[str, typer.Option(help="Language of the task: en, ru")] = "en",
+    like: Annotated[
+        int | None, typer.Option("--like", help="Write like this task (its id): the exemplar.")
+    ] = None,
     model: ModelOption = None,
     verify: VerifyFlag = True,
     as_json: JsonFlag = False,
@@ -156,11 +160,14 @@ def new(
             task_type=task_type,
             language=lang,
             steps=steps,
+            exemplar_task=like,
         )
         master_document(config.master_document)  # an unreadable document stops us before a run
         spec = model or config.model
         llm = model_from_string(spec, config)
         with Store(config.database_url) as store:
+            if like is not None:
+                store.task(like)  # a missing task stops us before a run
             run = start_run(store, brief, model=spec, options=RunOptions(verify=verify))
             err.print(f"run {run.id} started on {spec}", highlight=False)
             try:

@@ -1,73 +1,7 @@
-"""TF-IDF search over a handful of documents (master-document passages, library tasks).
-
-Word n-grams reward exact terms; character n-grams (within words) match across
-English and Russian endings ("тесты", "тестов"; "dataset", "data"). The score is
-their mean cosine similarity; stop words and the question's framing are dropped
-first, so "what does our guide say about hints?" searches for "hints".
-"""
+"""TF-IDF search for the copilot: the index the pipeline's exemplars use as well."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from typing import Any
+from coauthor.pipeline.similarity import STOP_WORDS, Index, content
 
-from coauthor.copilot.slots import normalized
-
-_STOP_TEXT = (
-    "a an the and or of to in on for with about at by from as is are be was were do does "
-    "did what what's which who how why when where can could should would may might must "
-    "will we our us you your i me my it its this that these those there any some all every "
-    "each please "
-    "say says said tell show find list give let's let have has had any anything something "
-    "master document doc docs guide guides guideline guidelines rules rule regulation "
-    "according per written write wrote task tasks quest quests library catalog catalogue "
-    "existing already similar one ones do we have и или в во на по для с со о об про к ко "
-    "от из у а но же ли не что как какой какая какие каком каких где когда зачем почему "
-    "сколько можно нужно надо есть был были было мы наш наша наше наши нашем нашим нас вы "
-    "ваш это этот эта эти тот та те все всё всех мне меня скажи покажи найди поищи выведи "
-    "список расскажи говорит сказано написано мастер документ документе мастер-документ "
-    "мастер-документе регламент регламенту гайд гайду правила правилам правилах согласно "
-    "задача задачи задачу задач задачами квест квесты квестов библиотека библиотеке каталог "
-    "каталоге уже похожие похожая делали "
-)
-STOP_WORDS = frozenset(_STOP_TEXT.split())
-_WORD = re.compile(r"[\w@+#-]+")
-
-
-def content(text: str) -> str:
-    """The words of ``text`` that carry meaning, normalized."""
-    return " ".join(w for w in _WORD.findall(normalized(text)) if w not in STOP_WORDS)
-
-
-class Index:
-    """Scores a query against fixed documents; empty documents never match."""
-
-    def __init__(self, documents: Sequence[str]) -> None:
-        from sklearn.feature_extraction.text import (
-            TfidfVectorizer,
-        )  # slow to import: see classifier
-
-        self.size = len(documents)
-        texts = [content(d) for d in documents]
-        self._usable = any(t.strip() for t in texts)
-        self._words = TfidfVectorizer(token_pattern=r"[\w@+#-]+", ngram_range=(1, 2))
-        self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
-        if self._usable:
-            self._word_matrix: Any = self._words.fit_transform(texts)
-            self._char_matrix: Any = self._chars.fit_transform(texts)
-
-    def scores(self, query: str) -> list[float]:
-        """One score per document, 0 (nothing shared) to 1."""
-        text = content(query)
-        if not self._usable or not text:
-            return [0.0] * self.size
-        words: Any = self._word_matrix @ self._words.transform([text]).T
-        chars: Any = self._char_matrix @ self._chars.transform([text]).T
-        combined = (words.toarray().ravel() + chars.toarray().ravel()) / 2
-        return [float(value) for value in combined]
-
-    def search(self, query: str, *, limit: int, threshold: float) -> list[tuple[int, float]]:
-        """(document index, score) of the best documents scoring at least ``threshold``."""
-        ranked = sorted(enumerate(self.scores(query)), key=lambda pair: -pair[1])
-        return [(i, score) for i, score in ranked[:limit] if score >= threshold]
+__all__ = ["STOP_WORDS", "Index", "content"]

@@ -22,6 +22,7 @@ def make_brief(
     task_type: str = "quest",
     language: str = "en",
     steps: int = 3,
+    exemplar_task: int | None = None,
 ) -> TaskBrief:
     idea = idea.strip()
     if not idea:
@@ -42,6 +43,7 @@ def make_brief(
         task_type=_choice(TaskType, task_type, "task type"),
         language=_choice(Language, language, "language"),
         steps=steps,
+        exemplar_task=exemplar_task,
     )
 
 

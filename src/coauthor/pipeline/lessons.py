@@ -7,7 +7,6 @@ from coauthor.schemas import Lesson, LessonList
 
 
 def lessons(ctx: Context, idea: str, *, count: int = 5) -> list[Lesson]:
-    reply = ctx.model.generate(
-        ctx.messages("lessons.j2", idea=idea, count=count), output=LessonList, max_tokens=700
-    )
+    prompt = ctx.messages("lessons.j2", idea=idea, count=count, exemplar=ctx.exemplar)
+    reply = ctx.model.generate(prompt, output=LessonList, max_tokens=700)
     return reply.lessons[:count]

@@ -19,7 +19,7 @@ def plan(ctx: Context, brief: TaskBrief) -> Plan:
         __base__=Plan,
         steps=(list[StepOutline], Field(min_length=brief.steps, max_length=brief.steps)),
     )
-    reply = ctx.model.generate(
-        ctx.messages("plan.j2", brief=brief), output=sized, max_tokens=300 + 180 * brief.steps
-    )
+    room = 300 + 180 * brief.steps
+    prompt = ctx.messages("plan.j2", brief=brief, exemplar=ctx.exemplar)
+    reply = ctx.model.generate(prompt, output=sized, max_tokens=room)
     return Plan.model_validate(reply.model_dump())

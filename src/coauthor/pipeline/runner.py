@@ -21,6 +21,7 @@ from coauthor.pipeline.checkpoints import Checkpoints, LessonsDone, SummaryDone
 from coauthor.pipeline.claims import claim
 from coauthor.pipeline.context import Context
 from coauthor.pipeline.events import Events
+from coauthor.pipeline.exemplars import choose
 from coauthor.pipeline.lessons import lessons
 from coauthor.pipeline.plan import plan
 from coauthor.pipeline.step import step
@@ -82,6 +83,7 @@ class Runner:
         events: Events | None = None,
         checker: Judge | None = None,
         repair_rounds: int = 2,
+        exemplar_tokens: int = 600,
     ):
         self.store = store
         self.model = model
@@ -89,6 +91,7 @@ class Runner:
         self.events = events or Events()
         self.checker = checker
         self.repair_rounds = repair_rounds
+        self.exemplar_tokens = exemplar_tokens
 
     def execute(self, run_id: int) -> Outcome:
         """Run (or resume) ``run_id`` to the end; a fault marks it failed and re-raises."""
@@ -120,7 +123,11 @@ class Runner:
         done = Checkpoints(self.store, run.id)
         if len(done):
             self.events.note(f"resuming after {len(done)} finished stages")
-        ctx = Context(self.model.hooked(record=stage.record), self.master, run.brief.language)
+        exemplar = choose(self.store, run.brief, budget_tokens=self.exemplar_tokens)
+        if exemplar is not None:
+            self.events.note(f"exemplar: {exemplar.source} '{exemplar.title}'")
+        model = self.model.hooked(record=stage.record)
+        ctx = Context(model, self.master, run.brief.language, exemplar)
         brief = run.brief
         total = brief.steps
         events = self.events

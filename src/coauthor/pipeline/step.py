@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from coauthor.llm.code import CodeResult, code_error
 from coauthor.pipeline.context import Context
 from coauthor.pipeline.starter import stub
@@ -11,7 +13,13 @@ from coauthor.schemas import Plan, Step, StepDraft, TaskBrief
 def step(ctx: Context, brief: TaskBrief, plan: Plan, number: int, summary: str) -> Step:
     """Step ``number`` (1-based), given only the rolling summary of the steps before it."""
     outline = plan.steps[number - 1]
-    values = {"brief": brief, "plan": plan, "outline": outline, "number": number}
+    values: dict[str, Any] = {
+        "brief": brief,
+        "plan": plan,
+        "outline": outline,
+        "number": number,
+        "exemplar": ctx.exemplar,
+    }
     draft = ctx.model.generate(
         ctx.messages("step.j2", summary=summary, **values), output=StepDraft, max_tokens=1400
     )

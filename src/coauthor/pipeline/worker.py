@@ -47,6 +47,7 @@ def work(settings: Settings, run_id: int, *, verify: bool = False) -> int:
                 events=events,
                 checker=Checker.from_settings(settings) if verify else None,
                 repair_rounds=settings.repair_rounds,
+                exemplar_tokens=settings.exemplar_tokens,
             )
             runner.execute(run_id)
         except RunCancelledError:

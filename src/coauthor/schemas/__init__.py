@@ -64,6 +64,9 @@ class TaskBrief(Strict):
     language: Language = Language.en
     steps: int = Field(default=3, ge=1, le=MAX_STEPS)
     lessons: list[Lesson] = Field(default_factory=list, max_length=12)
+    exemplar_task: int | None = Field(
+        default=None, ge=1, description="The task whose style the drafts follow (pinned)"
+    )
 
 
 class StepOutline(Strict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from coauthor.pipeline.library import Entry, Filters, duplicate, entries, search
+from coauthor.pipeline.samples import add_examples, example_slug
 from coauthor.schemas import Difficulty, TaskType
 from coauthor.ui import common, resources
 from coauthor.ui.history import history
@@ -18,7 +19,7 @@ def main() -> None:
     chosen = search(found, filters(found))
     st.caption(f"{len(chosen)} of {sum(not e.info.deleted for e in found)} tasks")
     if not found:
-        st.info("No tasks yet: create one on the New task page.")
+        offer_examples()
     for entry in chosen:
         row(entry)
     selected = st.session_state.get("library_history")
@@ -26,6 +27,18 @@ def main() -> None:
         st.divider()
         st.subheader(f"History of task {selected}")
         history(int(selected))
+
+
+def offer_examples() -> None:
+    """On an empty library: the shipped example tasks, one click away."""
+    st.info(
+        "No tasks yet: create one on the New task page, or add the example tasks: "
+        "complete, verified tasks to try editing, exporting, history and the copilot on."
+    )
+    if st.button("Add the example tasks", key="lib_add_examples", type="primary"):
+        added = [a for a in add_examples(resources.store()) if a.new]
+        common.flash(f"{len(added)} example tasks added to the library.")
+        st.rerun()
 
 
 def filters(found: list[Entry]) -> Filters:
@@ -59,6 +72,8 @@ def row(entry: Entry) -> None:
     with st.container(border=True):
         top = st.columns([5, 1, 1, 1, 1], vertical_alignment="center")
         gone = " · :red[deleted]" if info.deleted else ""
+        if example_slug(resources.store(), info.id) is not None:
+            gone += " · :blue-badge[example]"
         top[0].markdown(
             f"**{info.title}** · task {info.id} · r{info.head_revision}{gone}  \n"
             f"{info.domain} · {info.difficulty} · {info.task_type} · {info.language} · "
