@@ -15,6 +15,7 @@ CPU = "cpu"
 MEMORY = "memory"
 FILE_SIZE = "file_size"
 OUTPUT = "output"
+DISK_FULL = "disk_full"
 
 
 class SandboxUnavailableError(RuntimeError):
@@ -37,6 +38,9 @@ class Limits:
     """Kept per stream; the rest is read and dropped, never buffered."""
     max_output_bytes: int = 512_000_000
     """A stream producing more than this gets the run killed (reason ``output``)."""
+    work_mb: int = 256
+    """Total size of the writable work folder: under bubblewrap a tmpfs of this size, so a
+    run never grows the host's disk; writing past it fails inside with ENOSPC."""
 
     def rlimits(self) -> dict[str, tuple[int, int]]:
         """The rlimits the launcher applies; the CPU hard limit leaves room for SIGXCPU."""
@@ -63,7 +67,7 @@ class Result:
     isolation: str
     timed_out: bool = False
     killed_reason: str | None = None
-    """wall_timeout, cpu, memory, file_size, output, or ``signal SIGxxx``; a diagnosis."""
+    """wall_timeout, cpu, memory, file_size, disk_full, output, or ``signal SIGxxx``."""
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     files_out: dict[str, bytes] = field(default_factory=dict)

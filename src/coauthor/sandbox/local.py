@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from abc import abstractmethod
@@ -31,13 +32,32 @@ class Launch:
     cwd: str
 
 
-def launcher_config(limits: Limits, *, drop_to: int | None, reap: bool) -> str:
+@dataclass(frozen=True)
+class Request:
+    """What the caller asked for beyond the command: files to send back."""
+
+    collect: tuple[str, ...] = ()
+
+
+def launcher_config(
+    limits: Limits,
+    *,
+    drop_to: int | None,
+    reap: bool,
+    stage: str | None = None,
+    collect: Sequence[str] = (),
+    collect_fd: int | None = None,
+) -> str:
     """Arguments for ``_probe/sandbox_launch.py``, which applies them before any user code."""
     config = {
         "rlimits": {name: list(pair) for name, pair in limits.rlimits().items()},
         "drop_to": [drop_to, drop_to] if drop_to is not None else None,
         "reap": reap,
         "nproc_relative": reap,
+        "stage": stage,
+        "collect": list(collect) if collect_fd is not None else [],
+        "collect_fd": collect_fd,
+        "collect_cap": limits.output_bytes,
     }
     return json.dumps(config, sort_keys=True)
 
@@ -73,6 +93,8 @@ class LocalSandbox(Sandbox):
     """uid (and gid) the work folder is handed to, when the sandbox drops root."""
     extra_pipes: tuple[str, ...] = ()
     """Host pipes the wrapper itself needs (bubblewrap: ``info``)."""
+    collects_by_pipe = False
+    """The work folder lives only inside the sandbox: collected files come down a pipe."""
 
     @abstractmethod
     def _launch(
@@ -83,6 +105,7 @@ class LocalSandbox(Sandbox):
         *,
         pipes: Pipes,
         env_extra: dict[str, str],
+        request: Request,
     ) -> Launch: ...
 
     @abstractmethod
@@ -109,11 +132,16 @@ class LocalSandbox(Sandbox):
             env_extra["PYTHONPATH"] = self._helpers_path()
         folder = workdir.create(files, parent=self.workdir_parent, owner=self.owner)
         try:
+            by_pipe = bool(collect) and self.collects_by_pipe
             names = [*self.extra_pipes, *(["side"] if side_channel else [])]
+            names += ["collect"] if by_pipe else []
             with open_pipes(names) as pipes:
                 if side_channel:
                     env_extra[REPORT_FD_VAR] = str(pipes.write["side"])
-                launch = self._launch(folder, command, limits, pipes=pipes, env_extra=env_extra)
+                request = Request(collect=tuple(collect))
+                launch = self._launch(
+                    folder, command, limits, pipes=pipes, env_extra=env_extra, request=request
+                )
                 outcome = execute(
                     launch.argv,
                     env=launch.env,
@@ -123,9 +151,12 @@ class LocalSandbox(Sandbox):
                     pipes=pipes,
                     controller=self._controller(),
                 )
-            files_out, truncated = workdir.read_back(
-                folder.work, collect, max_bytes=limits.output_bytes
-            )
+            if by_pipe:
+                files_out, truncated = collected(outcome, limits.output_bytes)
+            else:
+                files_out, truncated = workdir.read_back(
+                    folder.work, collect, max_bytes=limits.output_bytes
+                )
         finally:
             workdir.remove(folder)
         return self._result(outcome, files_out, truncated)
@@ -150,3 +181,20 @@ class LocalSandbox(Sandbox):
             files_truncated=tuple(truncated),
             side_channel=bytes(side.head) if side is not None else b"",
         )
+
+
+def collected(outcome: Outcome, max_bytes: int) -> tuple[dict[str, bytes], list[str]]:
+    """Files the launcher sent down the collect pipe (one JSON line each)."""
+    sink = outcome.sinks.get("collect")
+    found: dict[str, bytes] = {}
+    truncated: list[str] = []
+    for line in bytes(sink.head).split(b"\n")[:-1] if sink is not None else []:
+        try:
+            record = json.loads(line)
+            name, data = str(record["name"]), base64.b64decode(record["data"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        found[name] = data[:max_bytes]
+        if record.get("truncated") or len(data) > max_bytes:
+            truncated.append(name)
+    return found, truncated

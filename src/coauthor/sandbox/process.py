@@ -12,7 +12,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from coauthor.sandbox.base import CPU, FILE_SIZE, MEMORY, OUTPUT, WALL_TIMEOUT, Limits
+from coauthor.sandbox.base import CPU, DISK_FULL, FILE_SIZE, MEMORY, OUTPUT, WALL_TIMEOUT, Limits
 
 MAX_STDIN = 65536
 """Fits a pipe buffer, so writing it can never block on a child that does not read."""
@@ -125,7 +125,7 @@ def execute(
     _feed_stdin(proc, stdin)
     assert proc.stdout is not None and proc.stderr is not None
     caps = {"stdout": limits.output_bytes, "stderr": limits.output_bytes}
-    caps.update({"side": _SIDE_CHANNEL_CAP, "info": _INFO_CAP})
+    caps.update({"side": _SIDE_CHANNEL_CAP, "info": _INFO_CAP, "collect": _SIDE_CHANNEL_CAP})
     fds = {"stdout": proc.stdout.fileno(), "stderr": proc.stderr.fileno(), **pipes.read}
     pump = _Pump(proc, fds, caps, controller, limits)
     try:
@@ -232,6 +232,8 @@ def diagnose(outcome: Outcome, stderr_tail: str) -> str | None:
         return CPU
     if code == -signal.SIGXFSZ or "File too large" in stderr_tail:
         return FILE_SIZE
+    if "No space left on device" in stderr_tail:
+        return DISK_FULL
     if any(mark in stderr_tail for mark in ("MemoryError", "Cannot allocate memory", "bad_alloc")):
         return MEMORY
     if code < 0:
