@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ class Limits:
     """Kept per stream; the rest is read and dropped, never buffered."""
     max_output_bytes: int = 512_000_000
     """A stream producing more than this gets the run killed (reason ``output``)."""
+    call_seconds: float = 10.0
+    """Per call into a solution running in its own process (process-isolated mode)."""
     work_mb: int = 256
     """Total size of the writable work folder: under bubblewrap a tmpfs of this size, so a
     run never grows the host's disk; writing past it fails inside with ENOSPC."""
@@ -99,10 +102,15 @@ class Sandbox(ABC):
         side_channel: bool = False,
         helpers: bool = False,
         extra_env: Mapping[str, str] | None = None,
+        pass_fds: Mapping[str, int] | None = None,
+        stop: threading.Event | None = None,
     ) -> Result:
         """Write ``files``, run ``command`` there, read back ``collect`` paths.
 
         ``helpers`` puts the trusted driver modules (``sandbox_probe``) on PYTHONPATH,
         read-only; ``side_channel`` opens a pipe to the host and names its fd in
         ``$SANDBOX_REPORT_FD``. ``extra_env`` must not carry secrets (checked by name).
+        ``pass_fds`` hands host fds to the command, each named by an environment variable;
+        the sandbox owns them from then on and closes them once the command has started.
+        Setting ``stop`` ends the run as if its wall clock had run out.
         """

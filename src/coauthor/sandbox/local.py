@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sys
+import threading
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -125,8 +127,42 @@ class LocalSandbox(Sandbox):
         side_channel: bool = False,
         helpers: bool = False,
         extra_env: Mapping[str, str] | None = None,
+        pass_fds: Mapping[str, int] | None = None,
+        stop: threading.Event | None = None,
     ) -> Result:
         limits = limits or Limits()
+        pending = dict(pass_fds or {})  # fds not yet handed on: closed here
+        try:
+            return self._run(
+                files,
+                command,
+                limits=limits,
+                stdin=stdin,
+                collect=collect,
+                side_channel=side_channel,
+                helpers=helpers,
+                extra_env=extra_env,
+                pass_fds=pending,
+                stop=stop,
+            )
+        finally:
+            for fd in pending.values():
+                os.close(fd)
+
+    def _run(
+        self,
+        files: Mapping[str, str | bytes],
+        command: Sequence[str],
+        *,
+        limits: Limits,
+        stdin: bytes,
+        collect: Sequence[str],
+        side_channel: bool,
+        helpers: bool,
+        extra_env: Mapping[str, str] | None,
+        pass_fds: dict[str, int],
+        stop: threading.Event | None,
+    ) -> Result:
         env_extra = _checked_request(command, stdin=stdin, collect=collect, extra_env=extra_env)
         if helpers:
             env_extra["PYTHONPATH"] = self._helpers_path()
@@ -138,6 +174,10 @@ class LocalSandbox(Sandbox):
             with open_pipes(names) as pipes:
                 if side_channel:
                     env_extra[REPORT_FD_VAR] = str(pipes.write["side"])
+                for name in list(pass_fds):
+                    check_env_name(name)
+                    env_extra[name] = str(pass_fds[name])
+                    pipes.passed.append(pass_fds.pop(name))
                 request = Request(collect=tuple(collect))
                 launch = self._launch(
                     folder, command, limits, pipes=pipes, env_extra=env_extra, request=request
@@ -150,6 +190,7 @@ class LocalSandbox(Sandbox):
                     limits=limits,
                     pipes=pipes,
                     controller=self._controller(),
+                    stop=stop,
                 )
             if by_pipe:
                 files_out, truncated = collected(outcome, limits.output_bytes)

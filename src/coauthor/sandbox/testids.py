@@ -23,6 +23,9 @@ _FORBIDDEN_NAMES = frozenset(
         "usercustomize.py",
         "sandbox_probe.py",
         "sandbox_launch.py",
+        "sandbox_proxy.py",
+        "sandbox_server.py",
+        "sandbox_wire.py",
     }
 )
 _PARAM_SUFFIX = re.compile(r"\[.*\]$", re.DOTALL)

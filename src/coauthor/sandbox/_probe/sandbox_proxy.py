@@ -1,0 +1,158 @@
+"""Trusted stand-in for the solution module inside the test process.
+
+The host writes ``solution.py`` in the test process's work folder as two lines that call
+:func:`install` with a JSON description of the solution's public API (names, signatures with
+literal defaults, docstrings, literal constants). Each function forwards its call to the
+solution's own process over a pair of pipes (``sandbox_wire``) and returns the decoded value,
+or raises the solution's exception as the same built-in type (a named stand-in deriving from
+the nearest built-in base otherwise). Values that cannot cross (callbacks, generators, custom
+objects) raise :class:`CannotCrossBoundary`, which no ``except Exception`` swallows, and tell
+the driver, so the host runs the step in-process instead. Standard library only.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from coauthor.sandbox._probe import sandbox_wire as wire
+else:
+    import sandbox_wire as wire
+
+FALLBACK = "the step falls back to the in-process run"
+_NOT_REBUILT = ("SystemExit", "KeyboardInterrupt", "GeneratorExit")
+
+
+class CannotCrossBoundary(BaseException):
+    """An argument or a result that the process boundary does not carry."""
+
+
+class SolutionGone(BaseException):
+    """The solution's process ended or did not answer in time."""
+
+
+class RemoteError(Exception):
+    """Base of stand-ins for exception types that exist only in the solution's process."""
+
+
+def _notice(reason: str) -> None:
+    note = getattr(sys.modules.get("__main__"), "fallback_notice", None)
+    if callable(note):
+        note(reason)
+
+
+def _refuse(reason: str) -> NoReturn:
+    _notice(reason)
+    raise CannotCrossBoundary(f"{reason}; {FALLBACK}")
+
+
+def _exception(error: dict[str, Any], blobs: list[bytes]) -> BaseException:
+    name, message = str(error["type"]), str(error["message"])
+    try:
+        args = tuple(wire.decode(error["args"], blobs))
+    except (wire.PeerGoneError, TypeError, ValueError):
+        args = (message,)
+    module, _, short = name.rpartition(".")
+    found = getattr(builtins, short, None) if module == "builtins" else None
+    if isinstance(found, type) and issubclass(found, Exception):
+        try:
+            return found(*args)
+        except Exception:
+            return found(message)
+    bases = [getattr(builtins, b, None) for b in error.get("bases", [])]
+    base = next((b for b in bases if isinstance(b, type) and issubclass(b, Exception)), None)
+    if short in _NOT_REBUILT or base is None:
+        return RemoteError(f"{name}: {message}")
+    stand_in = type(short, (RemoteError, base), {"__module__": module or "solution"})
+    try:
+        made: BaseException = stand_in(*args)
+    except Exception:
+        made = stand_in(message)
+    return made
+
+
+class _Connection:
+    def __init__(self, fd_out: int, fd_in: int, timeout: float) -> None:
+        self.fd_out, self.fd_in, self.timeout = fd_out, fd_in, timeout
+        self.gone: str | None = None
+
+    def ask(
+        self,
+        message: dict[str, Any],
+        encoder: wire.Encoder,
+        what: str,
+        *,
+        timeout: float | None = None,
+    ) -> Any:
+        if self.gone:
+            raise SolutionGone(self.gone)
+        try:
+            wire.send(self.fd_out, wire.pack(message, encoder))
+            reply = wire.receive(self.fd_in, timeout or self.timeout)
+            if reply is None:
+                raise wire.PeerGoneError("the solution's process ended")
+            header, blobs = reply
+            if "error" in header:
+                raise _exception(header["error"], blobs) from None
+            if "cannot_cross" in header:
+                _refuse(f"the value returned by {what} cannot cross: {header['cannot_cross']}")
+            return wire.decode(header.get("value"), blobs)
+        except wire.PeerGoneError as exc:
+            self.gone = f"{what}: {exc} (time limit per call: {self.timeout:g} s)"
+            raise SolutionGone(self.gone) from None
+
+    def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        encoder = wire.Encoder()
+        try:
+            message = {"op": "call", "name": name, "args": encoder.encode(list(args))}
+            message["kwargs"] = encoder.encode(kwargs)
+        except wire.CannotCrossError as exc:
+            _refuse(f"an argument of {name}() cannot cross: {exc}")
+        return self.ask(message, encoder, f"{name}()")
+
+
+def _signature(params: list[dict[str, Any]]) -> inspect.Signature:
+    made = []
+    for param in params:
+        kind = getattr(inspect.Parameter, str(param["kind"]))
+        default = wire.decode(param["default"], []) if "default" in param else inspect._empty
+        made.append(inspect.Parameter(str(param["name"]), kind, default=default))
+    return inspect.Signature(made)
+
+
+def _function(connection: _Connection, spec: dict[str, Any]) -> Callable[..., Any]:
+    name = str(spec["name"])
+
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        return connection.call(name, args, kwargs)
+
+    forward.__name__ = forward.__qualname__ = name
+    forward.__module__ = "solution"
+    forward.__doc__ = spec.get("doc")
+    setattr(forward, "__signature__", _signature(spec["params"]))  # noqa: B010
+    return forward
+
+
+def install(module_name: str, spec_text: str) -> None:
+    """Fill the stand-in module; the solution's own import error surfaces here."""
+    spec = json.loads(spec_text)
+    module = sys.modules[module_name]
+    fd_out, fd_in = int(os.environ["SANDBOX_CALLS_OUT"]), int(os.environ["SANDBOX_CALLS_IN"])
+    connection = _Connection(fd_out, fd_in, float(os.environ.get("SANDBOX_CALL_TIMEOUT", "10")))
+    started = float(os.environ.get("SANDBOX_START_TIMEOUT", "60"))
+    connection.ask({"op": "hello"}, wire.Encoder(), "importing the solution", timeout=started)
+    module.__doc__ = spec.get("doc")
+    names = []
+    for function in spec["functions"]:
+        setattr(module, function["name"], _function(connection, function))
+        names.append(function["name"])
+    for constant in spec["constants"]:
+        setattr(module, constant["name"], wire.decode(constant["value"], []))
+        names.append(constant["name"])
+    setattr(module, "__all__", [name for name in names if not name.startswith("_")])  # noqa: B010

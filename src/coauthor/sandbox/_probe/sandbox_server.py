@@ -1,0 +1,150 @@
+"""Trusted solution server, run in its own sandbox as ``python -m sandbox_server MODULE``.
+
+It imports the untrusted solution module from the work folder and answers framed calls from
+the test process (``sandbox_wire``): function name and arguments in, the return value or the
+exception out. It holds no key and no pipe to the host's report; whatever the solution does
+here can change only the values the tests see. A call that runs past its time limit ends
+this process (the test process then reports the call as timed out). Standard library only.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import io
+import json
+import os
+import signal
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from coauthor.sandbox._probe import sandbox_wire as wire
+else:
+    import sandbox_wire as wire
+
+_MESSAGE_CHARS = 4000
+
+
+def _builtin_bases(exc: BaseException) -> list[str]:
+    """Names of the built-in exception classes ``exc`` is an instance of, nearest first."""
+    return [
+        kind.__name__
+        for kind in type(exc).__mro__
+        if kind.__module__ == "builtins" and getattr(builtins, kind.__name__, None) is kind
+    ]
+
+
+def _error_reply(exc: BaseException) -> bytes:
+    encoder = wire.Encoder()
+    try:
+        args = encoder.encode(list(exc.args))
+    except wire.CannotCrossError:
+        encoder, args = wire.Encoder(), [str(exc)[:_MESSAGE_CHARS]]
+    name = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    error = {"type": name, "bases": _builtin_bases(exc), "message": str(exc)[:_MESSAGE_CHARS]}
+    try:
+        return wire.pack({"error": {**error, "args": args}}, encoder)
+    except wire.CannotCrossError:
+        return wire.pack({"error": {**error, "args": [error["message"]]}}, wire.Encoder())
+
+
+def _call(module: types.ModuleType | None, failure: BaseException | None, request: Any) -> Any:
+    if failure is not None:
+        raise failure
+    assert module is not None
+    name = str(request["name"])
+    target = getattr(module, name, None)
+    if name.startswith("__") or not callable(target):
+        raise AttributeError(f"module 'solution' has no function {name!r}")
+    blobs = request["_blobs"]
+    args = wire.decode(request["args"], blobs)
+    kwargs = wire.decode(request["kwargs"], blobs)
+    return target(*args, **kwargs)
+
+
+def _answer(module: types.ModuleType | None, failure: BaseException | None, request: Any) -> bytes:
+    try:
+        if request.get("op") == "hello":
+            if failure is not None:
+                raise failure
+            value: Any = None
+        else:
+            value = _call(module, failure, request)
+    except BaseException as exc:  # the solution's own exceptions travel back
+        return _error_reply(exc)
+    encoder = wire.Encoder()
+    try:
+        return wire.pack({"value": encoder.encode(value)}, encoder)
+    except wire.CannotCrossError as exc:
+        return wire.pack({"cannot_cross": str(exc)}, wire.Encoder())
+
+
+def _on_timeout(_signum: int, _frame: object) -> None:
+    os.write(2, b"sandbox_server: a call ran past its time limit\n")
+    os._exit(3)
+
+
+def _import(name: str) -> tuple[types.ModuleType | None, BaseException | None]:
+    sys.path.insert(0, os.getcwd())
+    try:
+        return importlib.import_module(name), None
+    except BaseException as exc:  # reported to the tests at their first import
+        return None, exc
+
+
+def _serve(fd_in: int, fd_out: int, name: str, timeout: float) -> None:
+    signal.signal(signal.SIGALRM, _on_timeout)
+    module, failure = _import(name)
+    while True:
+        try:
+            message = wire.receive(fd_in, None)
+        except wire.PeerGoneError:
+            return
+        if message is None:
+            return
+        request, blobs = message
+        request["_blobs"] = blobs
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            reply = _answer(module, failure, request)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        try:
+            wire.send(fd_out, reply)
+        except wire.PeerGoneError:
+            return
+
+
+def main(argv: list[str]) -> int:
+    fd_in, fd_out = int(os.environ["SANDBOX_CALLS_IN"]), int(os.environ["SANDBOX_CALLS_OUT"])
+    timeout = float(os.environ.get("SANDBOX_CALL_TIMEOUT", "10"))
+    name = argv[0]
+    coverage_of = os.environ.get("SANDBOX_COVERAGE_OF")
+    if not coverage_of:
+        _serve(fd_in, fd_out, name, timeout)
+        return 0
+    try:
+        import coverage
+    except ImportError:
+        _serve(fd_in, fd_out, name, timeout)
+        return 0
+    include = [os.path.abspath(coverage_of)]
+    cov = coverage.Coverage(data_file=None, include=include, config_file=False)
+    cov.start()
+    try:
+        _serve(fd_in, fd_out, name, timeout)
+    finally:
+        cov.stop()
+    try:
+        percent = float(cov.report(file=io.StringIO(), include=include))
+    except coverage.exceptions.NoDataError:
+        percent = 0.0
+    report = json.dumps({"coverage": percent}) + "\n"
+    os.write(int(os.environ["SANDBOX_REPORT_FD"]), report.encode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

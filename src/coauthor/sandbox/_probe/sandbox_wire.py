@@ -1,0 +1,332 @@
+"""Values across the solution boundary: a codec that can carry data but never code.
+
+Trusted, standard library only, used on both sides of the pipe between the solution's
+process and the test process. Plain values travel as tagged JSON; numpy arrays (and the
+columns of pandas objects) as ``.npy`` blobs read back with ``allow_pickle=False``. numpy
+and pandas are imported only when such a value appears. Nothing is ever unpickled or
+evaluated, so a hostile peer can at worst send wrong data. Anything else is refused with
+:class:`CannotCrossError`.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import importlib
+import io
+import json
+import os
+import select
+import struct
+import sys
+import time
+from typing import Any
+
+MAX_DEPTH = 100
+MAX_BYTES = 64 * 1024 * 1024
+_HEAD = struct.Struct("!IQ")
+_SCALARS = (type(None), bool, int, float, str)
+_EXTENSION_DTYPES = frozenset(
+    {"str", "string", "boolean", "category", "Float32", "Float64"}
+    | {f"{sign}Int{bits}" for sign in ("", "U") for bits in (8, 16, 32, 64)}
+)
+
+
+class CannotCrossError(Exception):
+    """A value that this codec refuses to carry (code, a cycle, too deep, too large)."""
+
+
+class PeerGoneError(Exception):
+    """The other process closed the pipe, sent garbage, or did not answer in time."""
+
+
+def _module_of(value: object) -> str:
+    return type(value).__module__.split(".")[0]
+
+
+class Encoder:
+    """One message: a JSON tree plus the binary blobs it points at."""
+
+    def __init__(self) -> None:
+        self.blobs: list[bytes] = []
+        self.size = 0
+        self._path: set[int] = set()
+
+    def blob(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > MAX_BYTES:
+            raise CannotCrossError(f"the value is larger than {MAX_BYTES // 2**20} MiB")
+        self.blobs.append(data)
+        return len(self.blobs) - 1
+
+    def encode(self, value: object, depth: int = 0) -> Any:
+        if type(value) in _SCALARS:
+            if isinstance(value, str):
+                self.size += len(value)
+            return value
+        if depth >= MAX_DEPTH:
+            raise CannotCrossError(f"the value is nested deeper than {MAX_DEPTH} levels")
+        if id(value) in self._path:
+            raise CannotCrossError("the value contains a reference cycle")
+        self._path.add(id(value))
+        try:
+            return self._container(value, depth + 1)
+        finally:
+            self._path.discard(id(value))
+
+    def _container(self, value: object, depth: int) -> Any:
+        kind = type(value)
+        if isinstance(value, list) and kind is list:
+            return [self.encode(item, depth) for item in value]
+        if isinstance(value, (tuple, set, frozenset)) and kind in (tuple, set, frozenset):
+            return {"$": kind.__name__, "v": [self.encode(item, depth) for item in value]}
+        if isinstance(value, dict) and kind is dict:
+            pairs = [[self.encode(k, depth), self.encode(v, depth)] for k, v in value.items()]
+            return {"$": "dict", "v": pairs}
+        return self._atom(value, depth)
+
+    def _atom(self, value: object, depth: int) -> Any:
+        if isinstance(value, (bytes, bytearray)) and type(value) in (bytes, bytearray):
+            return {"$": type(value).__name__, "v": base64.b64encode(value).decode()}
+        if isinstance(value, complex) and type(value) is complex:
+            return {"$": "complex", "v": [value.real, value.imag]}
+        moments = (datetime.datetime, datetime.date, datetime.time)
+        if isinstance(value, moments) and type(value) in moments:
+            return {"$": type(value).__name__, "v": value.isoformat()}
+        if isinstance(value, datetime.timedelta) and type(value) is datetime.timedelta:
+            return {"$": "timedelta", "v": [value.days, value.seconds, value.microseconds]}
+        if _module_of(value) == "numpy":
+            return self._numpy(value)
+        if _module_of(value) == "pandas":
+            return self._pandas(value, depth)
+        raise CannotCrossError(
+            f"a {type(value).__qualname__} object cannot cross the process boundary"
+        )
+
+    def _numpy(self, value: Any) -> Any:
+        np = sys.modules["numpy"]
+        if isinstance(value, np.ndarray) and type(value) is np.ndarray:
+            return {"$": "ndarray", "b": self._npy(value)}
+        if isinstance(value, np.generic):
+            return {"$": "npscalar", "b": self._npy(np.asarray(value))}
+        raise CannotCrossError(
+            f"a numpy {type(value).__qualname__} cannot cross the process boundary"
+        )
+
+    def _npy(self, array: Any) -> int:
+        if array.dtype.hasobject:
+            raise CannotCrossError(
+                "numpy arrays of Python objects cannot cross the process boundary"
+            )
+        buffer = io.BytesIO()
+        sys.modules["numpy"].save(buffer, array, allow_pickle=False)
+        return self.blob(buffer.getvalue())
+
+    def _pandas(self, value: Any, depth: int) -> Any:
+        pd = sys.modules["pandas"]
+        if type(value) is pd.DataFrame:
+            columns = [self._column(value.iloc[:, i].array, depth) for i in range(value.shape[1])]
+            return {
+                "$": "DataFrame",
+                "columns": self._index(value.columns, depth),
+                "data": columns,
+                "index": self._index(value.index, depth),
+            }
+        if type(value) is pd.Series:
+            return {
+                "$": "Series",
+                "data": self._column(value.array, depth),
+                "index": self._index(value.index, depth),
+                "name": self.encode(value.name, depth),
+            }
+        if type(value) is pd.Timestamp:
+            return {"$": "Timestamp", "v": value.isoformat()}
+        raise CannotCrossError(
+            f"a pandas {type(value).__qualname__} cannot cross the process boundary"
+        )
+
+    def _index(self, index: Any, depth: int) -> Any:
+        pd = sys.modules["pandas"]
+        if type(index) is pd.RangeIndex:
+            name = self.encode(index.name, depth)
+            return {"$": "RangeIndex", "v": [index.start, index.stop, index.step], "name": name}
+        data = self._column(index.array, depth)
+        return {"$": "Index", "data": data, "name": self.encode(index.name, depth)}
+
+    def _column(self, array: Any, depth: int) -> Any:
+        dtype, kind = str(array.dtype), type(array).__name__
+        plain = kind == "NumpyExtensionArray" and dtype != "object"
+        if plain or (
+            kind in ("DatetimeArray", "TimedeltaArray") and getattr(array, "tz", None) is None
+        ):
+            return {"kind": "npy", "b": self._npy(array.to_numpy())}
+        if dtype != "object" and dtype not in _EXTENSION_DTYPES:
+            raise CannotCrossError(
+                f"a pandas column of dtype {dtype} cannot cross the process boundary"
+            )
+        items = [None if _missing(item) else self.encode(item, depth) for item in array.tolist()]
+        return {"kind": "list", "dtype": dtype, "v": items}
+
+
+def _missing(item: object) -> bool:
+    return _module_of(item) == "pandas" and type(item).__name__ in ("NAType", "NaTType")
+
+
+def _decode_list(items: Any, depth: int, blobs: list[bytes]) -> list[Any]:
+    if not isinstance(items, list):
+        raise PeerGoneError("malformed message")
+    return [decode(item, blobs, depth + 1) for item in items]
+
+
+def decode(tree: Any, blobs: list[bytes], depth: int = 0) -> Any:
+    """Rebuild a value; only data constructors run, whatever the peer sent."""
+    if depth > MAX_DEPTH + 8:
+        raise PeerGoneError("message nested too deeply")
+    if tree is None or isinstance(tree, (bool, int, float, str)):
+        return tree
+    if isinstance(tree, list):
+        return _decode_list(tree, depth, blobs)
+    if not isinstance(tree, dict):
+        raise PeerGoneError("malformed message")
+    tag = tree.get("$")
+    if tag in ("tuple", "set", "frozenset"):
+        return {"tuple": tuple, "set": set, "frozenset": frozenset}[tag](
+            _decode_list(tree["v"], depth, blobs)
+        )
+    if tag == "dict":
+        return {decode(k, blobs, depth + 1): decode(v, blobs, depth + 1) for k, v in tree["v"]}
+    return _decode_atom(tag, tree, blobs, depth)
+
+
+def _decode_atom(tag: object, tree: dict[str, Any], blobs: list[bytes], depth: int) -> Any:
+    if tag in ("bytes", "bytearray"):
+        data = base64.b64decode(str(tree["v"]))
+        return data if tag == "bytes" else bytearray(data)
+    if tag == "complex":
+        return complex(float(tree["v"][0]), float(tree["v"][1]))
+    if tag == "datetime":
+        return datetime.datetime.fromisoformat(str(tree["v"]))
+    if tag == "date":
+        return datetime.date.fromisoformat(str(tree["v"]))
+    if tag == "time":
+        return datetime.time.fromisoformat(str(tree["v"]))
+    if tag == "timedelta":
+        days, seconds, micro = (int(x) for x in tree["v"])
+        return datetime.timedelta(days=days, seconds=seconds, microseconds=micro)
+    if tag == "ndarray":
+        return _load_npy(blobs, tree["b"])
+    if tag == "npscalar":
+        return _load_npy(blobs, tree["b"])[()]
+    if tag in ("DataFrame", "Series", "Timestamp"):
+        return _decode_pandas(tag, tree, blobs, depth)
+    raise PeerGoneError(f"unknown value tag {tag!r}")
+
+
+def _load_npy(blobs: list[bytes], index: object) -> Any:
+    numpy = importlib.import_module("numpy")
+
+    if not isinstance(index, int) or not 0 <= index < len(blobs):
+        raise PeerGoneError("malformed message")
+    return numpy.load(io.BytesIO(blobs[index]), allow_pickle=False)
+
+
+def _decode_pandas(tag: object, tree: dict[str, Any], blobs: list[bytes], depth: int) -> Any:
+    pandas = importlib.import_module("pandas")
+
+    if tag == "Timestamp":
+        return pandas.Timestamp(str(tree["v"]))
+    index = _decode_index(tree["index"], blobs, depth)
+    if tag == "Series":
+        data = _decode_column(tree["data"], blobs, depth)
+        return pandas.Series(data, index=index, name=decode(tree["name"], blobs, depth + 1))
+    columns = _decode_index(tree["columns"], blobs, depth)
+    data = [_decode_column(column, blobs, depth) for column in tree["data"]]
+    frame = pandas.DataFrame(dict(enumerate(data)), index=index)
+    frame.columns = columns
+    return frame
+
+
+def _decode_index(tree: dict[str, Any], blobs: list[bytes], depth: int) -> Any:
+    pandas = importlib.import_module("pandas")
+
+    name = decode(tree["name"], blobs, depth + 1)
+    if tree.get("$") == "RangeIndex":
+        start, stop, step = (int(x) for x in tree["v"])
+        return pandas.RangeIndex(start, stop, step, name=name)
+    return pandas.Index(_decode_column(tree["data"], blobs, depth), name=name)
+
+
+def _decode_column(tree: dict[str, Any], blobs: list[bytes], depth: int) -> Any:
+    pandas = importlib.import_module("pandas")
+
+    if tree.get("kind") == "npy":
+        return _load_npy(blobs, tree["b"])
+    dtype = str(tree["dtype"])
+    items = _decode_list(tree["v"], depth, blobs)
+    if dtype == "object":
+        numpy = importlib.import_module("numpy")
+
+        array = numpy.empty(len(items), dtype=object)
+        array[:] = items
+        return array
+    if dtype not in _EXTENSION_DTYPES:
+        raise PeerGoneError(f"refused dtype {dtype!r}")
+    return pandas.array(items, dtype=dtype)
+
+
+def pack(message: dict[str, Any], encoder: Encoder) -> bytes:
+    """Frame: lengths, the JSON header (with the blob sizes), then the blobs."""
+    header = json.dumps({**message, "blobs": [len(b) for b in encoder.blobs]}).encode()
+    body = b"".join(encoder.blobs)
+    if len(header) + len(body) > MAX_BYTES:
+        raise CannotCrossError(f"the value is larger than {MAX_BYTES // 2**20} MiB")
+    return _HEAD.pack(len(header), len(body)) + header + body
+
+
+def send(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view) :]
+        except BrokenPipeError as exc:
+            raise PeerGoneError("the other process is gone") from exc
+
+
+def receive(fd: int, timeout: float | None) -> tuple[dict[str, Any], list[bytes]] | None:
+    """One message, or None at a clean end of stream; PeerGoneError on garbage or timeout."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    head = _read_exactly(fd, _HEAD.size, deadline, allow_eof=True)
+    if head is None:
+        return None
+    header_len, body_len = _HEAD.unpack(head)
+    if header_len + body_len > MAX_BYTES:
+        raise PeerGoneError("message too large")
+    header = json.loads(_read_exactly(fd, header_len, deadline) or b"")
+    body = _read_exactly(fd, body_len, deadline) or b""
+    sizes = header.pop("blobs", []) if isinstance(header, dict) else None
+    if not isinstance(header, dict) or not isinstance(sizes, list) or sum(sizes) != body_len:
+        raise PeerGoneError("malformed message")
+    blobs, offset = [], 0
+    for size in sizes:
+        blobs.append(body[offset : offset + int(size)])
+        offset += int(size)
+    return header, blobs
+
+
+def _read_exactly(
+    fd: int, size: int, deadline: float | None, *, allow_eof: bool = False
+) -> bytes | None:
+    chunks, got = [], 0
+    while got < size:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise PeerGoneError("the solution did not answer in time")
+        chunk = os.read(fd, min(size - got, 1 << 20))
+        if not chunk:
+            if allow_eof and got == 0:
+                return None
+            raise PeerGoneError("the other process is gone")
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,192 @@
+"""Decide, per step, whether the solution can run in its own process behind a stand-in.
+
+The solution's public API is read from its source with ``ast`` (never imported on the host):
+plain functions with literal defaults, and literal constants, cross the boundary; classes,
+generators, async or decorated functions do not. The tests are read too: they may import
+those names and call them, but a test that patches the solution module, or uses a name that
+does not cross, needs the solution in its own process, so the step runs in-process.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from coauthor.sandbox._probe import sandbox_wire as wire
+
+ISOLATED = "process-isolated"
+IN_PROCESS = "in-process, tamper-evident"
+Mode = Literal["auto", "process-isolated", "in-process, tamper-evident"]
+
+
+@dataclass
+class Api:
+    """What of the solution crosses the boundary, and what keeps the step in-process."""
+
+    functions: list[dict[str, Any]] = field(default_factory=list)
+    constants: list[dict[str, Any]] = field(default_factory=list)
+    doc: str | None = None
+    obstacles: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> set[str]:
+        return {str(item["name"]) for item in [*self.functions, *self.constants]}
+
+
+@dataclass(frozen=True)
+class Plan:
+    mode: str
+    reason: str = ""
+    proxy: str = ""
+    """Source of the stand-in ``solution.py`` for the test process (process-isolated)."""
+
+
+def plan(
+    files: Mapping[str, str | bytes], *, solution_file: str, test_file: str, mode: Mode
+) -> Plan:
+    """The mode for this step, with the reason when it is in-process."""
+    if mode == IN_PROCESS:
+        return Plan(IN_PROCESS, "the in-process mode was asked for")
+    source, tests = files.get(solution_file), files.get(test_file)
+    if source is None or tests is None or "/" in solution_file or solution_file[-3:] != ".py":
+        return Plan(IN_PROCESS, "no solution module to isolate")
+    try:
+        api = read_api(source)
+        obstacles = api.obstacles + obstacles_in_tests(tests, solution_file[:-3], api.names)
+    except (SyntaxError, ValueError) as exc:
+        return Plan(IN_PROCESS, f"the solution or the tests do not parse: {exc}")
+    others = [
+        name for name in files if name.endswith(".py") and name not in (solution_file, test_file)
+    ]
+    if others:
+        obstacles.append(f"other Python modules in the step ({', '.join(sorted(others))})")
+    if obstacles and mode != ISOLATED:
+        return Plan(IN_PROCESS, "; ".join(obstacles))
+    return Plan(ISOLATED, proxy=proxy_source(api))
+
+
+def proxy_source(api: Api) -> str:
+    spec = {"doc": api.doc, "functions": api.functions, "constants": api.constants}
+    return (
+        '"""Stand-in for the solution: each call runs in the solution\'s own process."""\n'
+        "import sandbox_proxy\n\n"
+        f"sandbox_proxy.install(__name__, {json.dumps(spec)!r})\n"
+    )
+
+
+def read_api(source: str | bytes) -> Api:
+    tree = ast.parse(source)
+    api = Api(doc=ast.get_docstring(tree))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            _add_function(api, node)
+        elif isinstance(node, (ast.AsyncFunctionDef, ast.ClassDef)):
+            if not node.name.startswith("_"):
+                what = "class" if isinstance(node, ast.ClassDef) else "async function"
+                api.obstacles.append(f"the solution defines {what} {node.name}")
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            _add_constant(api, node)
+    return api
+
+
+def _add_function(api: Api, node: ast.FunctionDef) -> None:
+    if node.name.startswith("__"):
+        return
+    if node.decorator_list:
+        api.obstacles.append(f"{node.name}() is decorated")
+        return
+    if any(isinstance(sub, (ast.Yield, ast.YieldFrom)) for sub in _own_nodes(node)):
+        api.obstacles.append(f"{node.name}() is a generator")
+        return
+    try:
+        params = _params(node.args)
+    except (ValueError, TypeError, SyntaxError, wire.CannotCrossError):
+        api.obstacles.append(f"{node.name}() has a default that is not a literal")
+        return
+    api.functions.append({"name": node.name, "doc": ast.get_docstring(node), "params": params})
+
+
+def _own_nodes(node: ast.FunctionDef) -> list[ast.AST]:
+    """Nodes of the function's own body, not of functions or classes nested in it."""
+    found: list[ast.AST] = []
+    todo: list[ast.AST] = list(node.body)
+    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+    while todo:
+        item = todo.pop()
+        found.append(item)
+        if not isinstance(item, nested):
+            todo.extend(ast.iter_child_nodes(item))
+    return found
+
+
+def _params(args: ast.arguments) -> list[dict[str, Any]]:
+    positional = [*args.posonlyargs, *args.args]
+    defaults = dict(
+        zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)
+    )
+    defaults.update(
+        (a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
+    )
+
+    def param(arg: ast.arg, kind: str) -> dict[str, Any]:
+        made: dict[str, Any] = {"name": arg.arg, "kind": kind}
+        if arg in defaults:
+            made["default"] = wire.Encoder().encode(ast.literal_eval(defaults[arg]))
+        return made
+
+    params = [param(arg, "POSITIONAL_ONLY") for arg in args.posonlyargs]
+    params += [param(arg, "POSITIONAL_OR_KEYWORD") for arg in args.args]
+    if args.vararg:
+        params.append({"name": args.vararg.arg, "kind": "VAR_POSITIONAL"})
+    params += [param(arg, "KEYWORD_ONLY") for arg in args.kwonlyargs]
+    if args.kwarg:
+        params.append({"name": args.kwarg.arg, "kind": "VAR_KEYWORD"})
+    return params
+
+
+def _add_constant(api: Api, node: ast.Assign | ast.AnnAssign) -> None:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    names = [t.id for t in targets if isinstance(t, ast.Name)]
+    if node.value is None or not names:
+        return
+    try:
+        value = wire.Encoder().encode(ast.literal_eval(node.value))
+    except (ValueError, TypeError, SyntaxError, wire.CannotCrossError):
+        return  # not crossing: a test that uses it keeps the step in-process
+    api.constants.extend({"name": name, "value": value} for name in names)
+
+
+def obstacles_in_tests(tests: str | bytes, module: str, names: set[str]) -> list[str]:
+    """What in the tests needs the real solution module in their own process."""
+    tree = ast.parse(tests)
+    aliases: set[str] = set()
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == module:
+            for alias in node.names:
+                if alias.name != "*" and alias.name not in names:
+                    found.append(f"the tests import {alias.name}, which does not cross")
+        elif isinstance(node, ast.Import):
+            aliases.update(a.asname or a.name for a in node.names if a.name == module)
+        elif isinstance(node, ast.Constant) and str(node.value).startswith(f"{module}."):
+            found.append(f"the tests name {node.value!r} (patching the solution)")
+    found += _module_uses(tree, aliases, names)
+    return list(dict.fromkeys(found))
+
+
+def _module_uses(tree: ast.AST, aliases: set[str], names: set[str]) -> list[str]:
+    attributes: set[int] = set()
+    found: list[str] = []
+    for node in ast.walk(tree):
+        owner = node.value if isinstance(node, ast.Attribute) else None
+        if isinstance(node, ast.Attribute) and isinstance(owner, ast.Name) and owner.id in aliases:
+            attributes.add(id(owner))
+            if node.attr not in names or not isinstance(node.ctx, ast.Load):
+                found.append(f"the tests use solution.{node.attr}, which does not cross")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in aliases and id(node) not in attributes:
+            found.append("the tests use the solution module itself")
+    return found
