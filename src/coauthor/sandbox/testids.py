@@ -26,6 +26,7 @@ _FORBIDDEN_NAMES = frozenset(
         "sandbox_proxy.py",
         "sandbox_server.py",
         "sandbox_wire.py",
+        "sandbox_watch.py",
     }
 )
 _PARAM_SUFFIX = re.compile(r"\[.*\]$", re.DOTALL)
