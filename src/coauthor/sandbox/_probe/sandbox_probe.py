@@ -66,19 +66,21 @@ class _Reporter:
     """pytest plugin registered by object, so no conftest or entry point is involved."""
 
     def __init__(self, channel: _Channel, watch: Watch) -> None:
-        self._channel = channel
+        # bound now, so replacing a method on the class later changes nothing here
+        self._send = channel.send
         self._watch = watch
         self._hooks: object = None
         self._sent = self._fallbacks_sent = 0
+        self._flush_now = self._flush
 
     def _flush(self) -> None:
         """Send what the watch found and the stand-in's fallback notices since last time."""
         self._watch.check(self._hooks)
         for what in self._watch.found[self._sent :]:
-            self._channel.send({"kind": "tamper", "what": what})
+            self._send({"kind": "tamper", "what": what})
         self._sent = len(self._watch.found)
         for reason in FALLBACKS[self._fallbacks_sent :]:
-            self._channel.send({"kind": "fallback", "reason": reason})
+            self._send({"kind": "fallback", "reason": reason})
         self._fallbacks_sent = len(FALLBACKS)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -86,14 +88,14 @@ class _Reporter:
         self._watch.session_started(self._hooks)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        self._flush()
+        self._flush_now()
         if report.failed:
             detail = _short(report.longreprtext)
             body = {"kind": "collect", "nodeid": report.nodeid, "detail": detail}
-            self._channel.send(body)
+            self._send(body)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self._flush()
+        self._flush_now()
         body = {
             "kind": "phase",
             "nodeid": report.nodeid,
@@ -102,11 +104,11 @@ class _Reporter:
             "xfail": hasattr(report, "wasxfail"),
             "detail": _short(report.longreprtext) if report.failed else "",
         }
-        self._channel.send(body)
+        self._send(body)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        self._flush()
-        self._channel.send({"kind": "finish", "exitstatus": int(exitstatus)})
+        self._flush_now()
+        self._send({"kind": "finish", "exitstatus": int(exitstatus)})
 
 
 def _read_handshake() -> dict[str, Any]:

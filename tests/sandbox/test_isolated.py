@@ -1,0 +1,162 @@
+"""The stand-in solution in the test process: values, exceptions, limits and the fallback."""
+
+from __future__ import annotations
+
+import textwrap
+
+from coauthor.sandbox import BubblewrapSandbox, Limits, Sandbox, run_pytest
+from coauthor.sandbox.boundary import IN_PROCESS, ISOLATED, Mode
+from coauthor.sandbox.pytest_runner import PytestReport
+
+LIMITS = Limits(cpu_seconds=20, wall_seconds=40, call_seconds=2)
+
+
+def _run(sandbox: Sandbox, solution: str, tests: str, mode: Mode = "auto") -> PytestReport:
+    files = {"solution.py": textwrap.dedent(solution), "test_step.py": textwrap.dedent(tests)}
+    return run_pytest(sandbox, files, limits=LIMITS, isolate="solution.py", mode=mode)
+
+
+EXCEPTIONS_SOLUTION = """
+import builtins
+
+import numpy as np
+
+
+def boom(name, message):
+    raise getattr(builtins, name)(message)
+
+
+def singular():
+    return np.linalg.inv(np.zeros((2, 2)))
+
+
+def missing(mapping):
+    return mapping["absent"]
+"""
+EXCEPTIONS_TESTS = """
+import builtins
+
+import pytest
+
+from solution import boom, missing, singular
+
+SPECIAL = {"UnicodeDecodeError", "UnicodeEncodeError", "UnicodeTranslateError",
+           "BaseExceptionGroup", "ExceptionGroup"}
+NAMES = sorted(
+    name for name, kind in vars(builtins).items()
+    if isinstance(kind, type) and issubclass(kind, Exception) and name not in SPECIAL
+)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_builtin_exceptions_keep_type_and_message(name):
+    kind = getattr(builtins, name)
+    with pytest.raises(kind) as info:
+        boom(name, f"message of {name}")
+    assert type(info.value) is kind and info.value.args == (f"message of {name}",)
+
+
+def test_other_exceptions_get_a_named_stand_in():
+    with pytest.raises(ValueError, match="Singular") as info:
+        singular()
+    assert type(info.value).__name__ == "LinAlgError"
+
+
+def test_key_error_keeps_its_args():
+    with pytest.raises(KeyError) as info:
+        missing({})
+    assert info.value.args == ("absent",)
+"""
+
+
+def test_exceptions_cross_as_the_same_types(sandbox: Sandbox) -> None:
+    report = _run(sandbox, EXCEPTIONS_SOLUTION, EXCEPTIONS_TESTS)
+    assert report.mode == ISOLATED
+    assert report.all_passed, report.output
+    assert len(report.expected) == 3 and report.counts == {"passed": 3}
+
+
+def test_a_hanging_call_times_out_and_ends_the_solution(bwrap_sandbox: BubblewrapSandbox) -> None:
+    solution = """
+    def slow():
+        while True:
+            pass
+
+    def fast():
+        return 1
+    """
+    tests = """
+    from solution import fast, slow
+
+    def test_slow():
+        assert slow() is None
+
+    def test_then_fast():
+        assert fast() == 1
+    """
+    report = _run(bwrap_sandbox, solution, tests)
+    assert report.mode == ISOLATED and report.finished
+    assert report.outcomes == {
+        "test_step.py::test_slow": "failed",
+        "test_step.py::test_then_fast": "failed",
+    }
+    assert "did not answer in time" in report.details["test_step.py::test_slow"]
+    assert report.duration_s < 15
+
+
+def test_printing_100_mb_from_the_solution_is_trimmed(bwrap_sandbox: BubblewrapSandbox) -> None:
+    solution = """
+    import sys
+
+    def loud():
+        for _ in range(100):
+            sys.stdout.write("x" * 1_000_000)
+        return 7
+    """
+    tests = "from solution import loud\n\ndef test_loud():\n    assert loud() == 7\n"
+    report = _run(bwrap_sandbox, solution, tests)
+    assert report.mode == ISOLATED and report.all_passed, report.output
+    assert len(report.output) < 100_000
+
+
+GENERATOR_SOLUTION = """
+def numbers(n):
+    return (i for i in range(n))
+
+
+def apply(function, value):
+    return function(value)
+"""
+GENERATOR_TESTS = """
+from solution import apply, numbers
+
+def test_numbers():
+    assert list(numbers(3)) == [0, 1, 2]
+
+def test_apply():
+    assert apply(lambda v: v + 1, 1) == 2
+"""
+
+
+def test_values_that_cannot_cross_fall_back_to_in_process(sandbox: Sandbox) -> None:
+    report = _run(sandbox, GENERATOR_SOLUTION, GENERATOR_TESTS)
+    assert report.mode == IN_PROCESS and report.all_passed, report.output
+    assert "fell back" in report.mode_reason and "cannot cross" in report.mode_reason
+
+
+def test_forced_isolation_refuses_them_with_a_clear_message(
+    bwrap_sandbox: BubblewrapSandbox,
+) -> None:
+    report = _run(bwrap_sandbox, GENERATOR_SOLUTION, GENERATOR_TESTS, mode=ISOLATED)
+    assert report.mode == ISOLATED and not report.all_passed
+    numbers = report.details["test_step.py::test_numbers"]
+    assert "generator object cannot cross" in numbers and "falls back" in numbers
+    assert "function object cannot cross" in report.details["test_step.py::test_apply"]
+
+
+def test_classes_keep_the_step_in_process(bwrap_sandbox: BubblewrapSandbox) -> None:
+    solution = "class Counter:\n    def __init__(self):\n        self.n = 0\n"
+    tests = "from solution import Counter\n\ndef test_counter():\n    assert Counter().n == 0\n"
+    report = _run(bwrap_sandbox, solution, tests)
+    assert report.mode == IN_PROCESS and report.all_passed
+    assert "class Counter" in report.mode_reason
