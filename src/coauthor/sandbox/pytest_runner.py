@@ -18,9 +18,14 @@ a conftest.py. So:
    records is ``missing``, a test cut short is ``error``, and an unfinished session or any
    forged record fails the whole run.
 
-Limits: code in the same process could in principle find the key in memory or patch pytest
-itself; under ``rlimits-only`` it could even rewrite the driver on disk. The report says
-which isolation produced it.
+5. Process-isolated mode (``isolate=``, chosen per step by ``boundary.plan``): the solution
+   runs in a second sandbox behind a stand-in module (``isolated.py``), so no code of the
+   solution shares the process that holds the key. Otherwise the run is in-process and
+   tamper-evident (``_probe/sandbox_watch.py``): code in the same process could still find
+   the key or patch pytest, and the driver reports what it sees of that.
+
+Under ``rlimits-only`` the tested code could even rewrite the driver on disk. The report
+says which isolation and which mode produced it.
 """
 
 from __future__ import annotations
