@@ -177,9 +177,10 @@ class _Session:
             env=_ENV,
             coverage_of=coverage_of,
         )
-        result = run.tests
-        if run.solution.stdout.strip() or run.solution.stderr.strip():
-            extra = f"\n--- the solution's process ---\n{run.solution.stdout}{run.solution.stderr}"
+        result, server = run.tests, run.solution
+        if server.stdout.strip() or server.stderr.strip() or server.killed_reason:
+            ended = f" (ended: {server.killed_reason})" if server.killed_reason else ""
+            extra = f"\n--- the solution's process{ended} ---\n{server.stdout}{server.stderr}"
             result = replace(result, stdout=result.stdout + extra)
         return result, verify(result.side_channel, key), run.coverage_percent
 
