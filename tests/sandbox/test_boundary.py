@@ -185,6 +185,7 @@ def test_api_is_read_without_importing() -> None:
         (SOLUTION, "import solution as s\ns.mean = None\n", "solution.mean"),
         (SOLUTION, "from unittest import mock\nmock.patch('solution.mean')\n", "patching"),
         (SOLUTION, "import solution\nf(solution)\n", "the solution module itself"),
+        (SOLUTION, "def test_log(caplog):\n    pass\n", "caplog"),
         ("class Model:\n    pass\n", "from solution import Model\n", "class Model"),
         ("def gen():\n    yield 1\n", "from solution import gen\n", "generator"),
         ("import os\ndef f(x=os.sep):\n    pass\n", "", "not a literal"),

@@ -160,3 +160,33 @@ def test_classes_keep_the_step_in_process(bwrap_sandbox: BubblewrapSandbox) -> N
     report = _run(bwrap_sandbox, solution, tests)
     assert report.mode == IN_PROCESS and report.all_passed
     assert "class Counter" in report.mode_reason
+
+
+def test_printed_output_and_warnings_cross(bwrap_sandbox: BubblewrapSandbox) -> None:
+    solution = """
+    import sys
+    import warnings
+
+    def noisy(n):
+        print("value", n)
+        print("oops", file=sys.stderr)
+        warnings.warn("careful", UserWarning)
+        warnings.warn("old", DeprecationWarning)
+        return n
+    """
+    tests = """
+    import pytest
+    from solution import noisy
+
+    def test_output(capsys):
+        assert noisy(3) == 3
+        captured = capsys.readouterr()
+        assert captured.out == "value 3\\n" and captured.err == "oops\\n"
+
+    def test_warnings():
+        with pytest.warns(UserWarning, match="careful"):
+            with pytest.deprecated_call():
+                noisy(1)
+    """
+    report = _run(bwrap_sandbox, solution, tests)
+    assert report.mode == ISOLATED and report.all_passed, report.output

@@ -173,6 +173,8 @@ def obstacles_in_tests(tests: str | bytes, module: str, names: set[str]) -> list
             aliases.update(a.asname or a.name for a in node.names if a.name == module)
         elif isinstance(node, ast.Constant) and str(node.value).startswith(f"{module}."):
             found.append(f"the tests name {node.value!r} (patching the solution)")
+        elif isinstance(node, ast.arg) and node.arg == "caplog":
+            found.append("the tests read log records (caplog), which stay in the solution")
     found += _module_uses(tree, aliases, names)
     return list(dict.fromkeys(found))
 

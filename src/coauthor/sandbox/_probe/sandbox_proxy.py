@@ -3,11 +3,12 @@
 The host writes ``solution.py`` in the test process's work folder as two lines that call
 :func:`install` with a JSON description of the solution's public API (names, signatures with
 literal defaults, docstrings, literal constants). Each function forwards its call to the
-solution's own process over a pair of pipes (``sandbox_wire``) and returns the decoded value,
-or raises the solution's exception as the same built-in type (a named stand-in deriving from
-the nearest built-in base otherwise). Values that cannot cross (callbacks, generators, custom
-objects) raise :class:`CannotCrossBoundary`, which no ``except Exception`` swallows, and tell
-the driver, so the host runs the step in-process instead. Standard library only.
+solution's own process over a pair of pipes (``sandbox_wire``) and returns the decoded
+value, or raises the solution's exception as the same built-in type (a named stand-in
+deriving from the nearest built-in base otherwise); what the call printed and warned is
+replayed here. Values that cannot cross (callbacks, generators, custom objects) raise
+:class:`CannotCrossBoundary`, which no ``except Exception`` swallows, and tell the driver,
+so the host runs the step in-process instead. Standard library only.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import inspect
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -52,29 +54,47 @@ def _refuse(reason: str) -> NoReturn:
     raise CannotCrossBoundary(f"{reason}; {FALLBACK}")
 
 
+def _stand_in(name: str, bases: list[str], root: type[BaseException]) -> type[BaseException]:
+    """The built-in class itself, or a class of that name deriving from its nearest
+    built-in base (``RemoteError`` for exceptions)."""
+    module, _, short = name.rpartition(".")
+    found = getattr(builtins, short, None) if module == "builtins" else None
+    if isinstance(found, type) and issubclass(found, root) and short not in _NOT_REBUILT:
+        return found
+    candidates = [getattr(builtins, b, None) for b in bases]
+    base = next((b for b in candidates if isinstance(b, type) and issubclass(b, root)), None)
+    if base is None or short in _NOT_REBUILT:
+        return RemoteError
+    extra = (RemoteError,) if issubclass(base, Exception) and root is Exception else ()
+    return type(short or "RemoteError", (*extra, base), {"__module__": module or "solution"})
+
+
 def _exception(error: dict[str, Any], blobs: list[bytes]) -> BaseException:
     name, message = str(error["type"]), str(error["message"])
     try:
         args = tuple(wire.decode(error["args"], blobs))
     except (wire.PeerGoneError, TypeError, ValueError):
         args = (message,)
-    module, _, short = name.rpartition(".")
-    found = getattr(builtins, short, None) if module == "builtins" else None
-    if isinstance(found, type) and issubclass(found, Exception):
-        try:
-            return found(*args)
-        except Exception:
-            return found(message)
-    bases = [getattr(builtins, b, None) for b in error.get("bases", [])]
-    base = next((b for b in bases if isinstance(b, type) and issubclass(b, Exception)), None)
-    if short in _NOT_REBUILT or base is None:
+    kind = _stand_in(name, list(error.get("bases", [])), Exception)
+    if kind is RemoteError:
         return RemoteError(f"{name}: {message}")
-    stand_in = type(short, (RemoteError, base), {"__module__": module or "solution"})
     try:
-        made: BaseException = stand_in(*args)
+        return kind(*args)
     except Exception:
-        made = stand_in(message)
-    return made
+        return kind(message)
+
+
+def _replay(header: dict[str, Any]) -> None:
+    """What the call printed and warned, as if it had happened here."""
+    if header.get("stdout"):
+        sys.stdout.write(str(header["stdout"]))
+    if header.get("stderr"):
+        sys.stderr.write(str(header["stderr"]))
+    for item in header.get("warnings", []):
+        category = _stand_in(str(item["type"]), list(item.get("bases", [])), Warning)
+        if not issubclass(category, Warning):
+            category = UserWarning
+        warnings.warn(str(item["message"]), category, stacklevel=4)
 
 
 class _Connection:
@@ -98,6 +118,7 @@ class _Connection:
             if reply is None:
                 raise wire.PeerGoneError("the solution's process ended")
             header, blobs = reply
+            _replay(header)
             if "error" in header:
                 raise _exception(header["error"], blobs) from None
             if "cannot_cross" in header:

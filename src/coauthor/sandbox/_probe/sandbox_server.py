@@ -2,14 +2,16 @@
 
 It imports the untrusted solution module from the work folder and answers framed calls from
 the test process (``sandbox_wire``): function name and arguments in, the return value or the
-exception out. It holds no key and no pipe to the host's report; whatever the solution does
-here can change only the values the tests see. A call that runs past its time limit ends
-this process (the test process then reports the call as timed out). Standard library only.
+exception out, with what the call printed (bounded) and the warnings it raised. It holds no
+key and no pipe to the host's report; whatever the solution does here can change only the
+values the tests see. A call that runs past its time limit ends this process (the test
+process then reports the call as timed out). Standard library only.
 """
 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import importlib
 import io
 import json
@@ -17,6 +19,7 @@ import os
 import signal
 import sys
 import types
+import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,6 +28,8 @@ else:
     import sandbox_wire as wire
 
 _MESSAGE_CHARS = 4000
+_OUTPUT_CHARS = 1_000_000
+_MAX_WARNINGS = 100
 
 
 def _builtin_bases(exc: BaseException) -> list[str]:
@@ -36,18 +41,44 @@ def _builtin_bases(exc: BaseException) -> list[str]:
     ]
 
 
-def _error_reply(exc: BaseException) -> bytes:
+def _error_reply(exc: BaseException) -> tuple[dict[str, Any], wire.Encoder]:
     encoder = wire.Encoder()
+    error = {"type": _type_name(exc), "bases": _builtin_bases(exc)}
+    error["message"] = str(exc)[:_MESSAGE_CHARS]
     try:
         args = encoder.encode(list(exc.args))
+        if encoder.size > _MESSAGE_CHARS * 4:
+            raise wire.CannotCrossError("arguments too large")
     except wire.CannotCrossError:
-        encoder, args = wire.Encoder(), [str(exc)[:_MESSAGE_CHARS]]
-    name = f"{type(exc).__module__}.{type(exc).__qualname__}"
-    error = {"type": name, "bases": _builtin_bases(exc), "message": str(exc)[:_MESSAGE_CHARS]}
-    try:
-        return wire.pack({"error": {**error, "args": args}}, encoder)
-    except wire.CannotCrossError:
-        return wire.pack({"error": {**error, "args": [error["message"]]}}, wire.Encoder())
+        encoder, args = wire.Encoder(), [error["message"]]
+    return {"error": {**error, "args": args}}, encoder
+
+
+def _type_name(value: object) -> str:
+    return f"{type(value).__module__}.{type(value).__qualname__}"
+
+
+class _Bounded(io.TextIOBase):
+    """Keeps the first ``_OUTPUT_CHARS`` written during a call; counts and drops the rest."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        room = _OUTPUT_CHARS - self.size
+        if room > 0:
+            self.kept.append(str(text)[:room])
+        self.size += len(text)
+        return len(text)
+
+    def text(self) -> str:
+        dropped = self.size - _OUTPUT_CHARS
+        note = f"\n[... {dropped} characters dropped by the solution's process ...]\n"
+        return "".join(self.kept) + (note if dropped > 0 else "")
 
 
 def _call(module: types.ModuleType | None, failure: BaseException | None, request: Any) -> Any:
@@ -64,7 +95,9 @@ def _call(module: types.ModuleType | None, failure: BaseException | None, reques
     return target(*args, **kwargs)
 
 
-def _answer(module: types.ModuleType | None, failure: BaseException | None, request: Any) -> bytes:
+def _answer(
+    module: types.ModuleType | None, failure: BaseException | None, request: Any
+) -> tuple[dict[str, Any], wire.Encoder]:
     try:
         if request.get("op") == "hello":
             if failure is not None:
@@ -76,7 +109,32 @@ def _answer(module: types.ModuleType | None, failure: BaseException | None, requ
         return _error_reply(exc)
     encoder = wire.Encoder()
     try:
-        return wire.pack({"value": encoder.encode(value)}, encoder)
+        return {"value": encoder.encode(value)}, encoder
+    except wire.CannotCrossError as exc:
+        return {"cannot_cross": str(exc)}, wire.Encoder()
+
+
+def _reply(module: types.ModuleType | None, failure: BaseException | None, request: Any) -> bytes:
+    """The answer, with what the call printed and the warnings it raised."""
+    out, err = _Bounded(), _Bounded()
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")
+        header, encoder = _answer(module, failure, request)
+    header["stdout"], header["stderr"] = out.text(), err.text()
+    header["warnings"] = [
+        {
+            "type": f"{item.category.__module__}.{item.category.__qualname__}",
+            "bases": [k.__name__ for k in item.category.__mro__ if k.__module__ == "builtins"],
+            "message": str(item.message)[:_MESSAGE_CHARS],
+        }
+        for item in caught[:_MAX_WARNINGS]
+    ]
+    try:
+        return wire.pack(header, encoder)
     except wire.CannotCrossError as exc:
         return wire.pack({"cannot_cross": str(exc)}, wire.Encoder())
 
@@ -108,7 +166,7 @@ def _serve(fd_in: int, fd_out: int, name: str, timeout: float) -> None:
         request["_blobs"] = blobs
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
-            reply = _answer(module, failure, request)
+            reply = _reply(module, failure, request)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         try:
