@@ -206,3 +206,30 @@ def test_the_stand_in_embeds_data_only() -> None:
     chosen = plan(files, solution_file="solution.py", test_file="test_step.py", mode="auto")
     assert chosen.mode == ISOLATED and "system" not in chosen.proxy
     compile(chosen.proxy, "solution.py", "exec")
+
+
+def test_trusted_helpers_import_only_the_standard_library() -> None:
+    """The launcher, server, stand-in, codec and watch run beside untrusted code."""
+    import ast
+    import sys
+    from pathlib import Path
+
+    from coauthor.sandbox.base import PROBE_DIR
+
+    allowed = set(sys.stdlib_module_names) | {"__future__", "coauthor"}
+    allowed |= {name.removesuffix(".py") for name in os.listdir(PROBE_DIR)}
+    driver_only = {"pytest", "coverage"}
+    for path in Path(PROBE_DIR).glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                extra = (
+                    driver_only if path.name in ("sandbox_probe.py", "sandbox_server.py") else set()
+                )
+                assert top in allowed | extra, f"{path.name} imports {name}"

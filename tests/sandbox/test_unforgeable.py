@@ -1,8 +1,9 @@
 """A wrong solution (or test file) that attacks the report must never verify.
 
-Each attack runs in both modes: process-isolated (the solution is in another process, so
-the attack cannot reach pytest at all) and in-process, where the driver must see it and
-mark the run tampered (or the signed channel must reject what it wrote).
+Each attack runs in both modes, under bubblewrap and under the rlimits-only fallback:
+process-isolated (the solution is in another process, so the attack cannot reach pytest at
+all) and in-process, where the driver must see it and mark the run tampered (or the signed
+channel must reject what it wrote).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import textwrap
 
 import pytest
 
-from coauthor.sandbox import BubblewrapSandbox, Limits, run_pytest
+from coauthor.sandbox import BubblewrapSandbox, Limits, Sandbox, run_pytest
 from coauthor.sandbox.boundary import IN_PROCESS, ISOLATED, Mode
 
 LIMITS = Limits(cpu_seconds=10, wall_seconds=30, call_seconds=5)
@@ -129,12 +130,10 @@ SEEN_IN_PROCESS = {
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
-def test_attacks_from_the_solution_never_pass(
-    bwrap_sandbox: BubblewrapSandbox, mode: Mode, attack: str
-) -> None:
+def test_attacks_from_the_solution_never_pass(sandbox: Sandbox, mode: Mode, attack: str) -> None:
     solution = textwrap.dedent(ATTACKS[attack]) + WRONG
     files = {"solution.py": solution, "test_step.py": TEST_ADD}
-    report = run_pytest(bwrap_sandbox, files, limits=LIMITS, isolate="solution.py", mode=mode)
+    report = run_pytest(sandbox, files, limits=LIMITS, isolate="solution.py", mode=mode)
     assert report.mode == mode
     assert not report.all_passed
     if mode == ISOLATED:  # garbage on the reply pipe ends the solution's process: an error
