@@ -143,7 +143,7 @@ def test_a_pickled_array_is_never_loaded() -> None:
 
     buffer = io.BytesIO()
     np.save(buffer, np.array([object()], dtype=object), allow_pickle=True)
-    with pytest.raises(ValueError, match="allow_pickle"):
+    with pytest.raises(wire.PeerGoneError, match="allow_pickle"):
         wire.decode({"$": "ndarray", "b": 0}, [buffer.getvalue()])
 
 
@@ -233,3 +233,18 @@ def test_trusted_helpers_import_only_the_standard_library() -> None:
                     driver_only if path.name in ("sandbox_probe.py", "sandbox_server.py") else set()
                 )
                 assert top in allowed | extra, f"{path.name} imports {name}"
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        {"$": "dict", "v": [[[1], 2]]},
+        {"$": "nonsense"},
+        {"$": "ndarray", "b": 7},
+        {"$": "DataFrame", "columns": {}, "data": [], "index": {"$": "Index"}},
+        {"$": "Series", "data": {"kind": "list", "dtype": "object; rm -rf /", "v": []}},
+    ],
+)
+def test_malformed_replies_are_rejected_cleanly(tree: object) -> None:
+    with pytest.raises(wire.PeerGoneError):
+        wire.decode(tree, [])

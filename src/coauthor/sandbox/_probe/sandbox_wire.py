@@ -180,6 +180,15 @@ def _decode_list(items: Any, depth: int, blobs: list[bytes]) -> list[Any]:
 
 def decode(tree: Any, blobs: list[bytes], depth: int = 0) -> Any:
     """Rebuild a value; only data constructors run, whatever the peer sent."""
+    try:
+        return _decode(tree, blobs, depth)
+    except PeerGoneError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as exc:
+        raise PeerGoneError(f"malformed message: {exc!r}"[:200]) from exc
+
+
+def _decode(tree: Any, blobs: list[bytes], depth: int = 0) -> Any:
     if depth > MAX_DEPTH + 8:
         raise PeerGoneError("message nested too deeply")
     if tree is None or isinstance(tree, (bool, int, float, str)):
@@ -301,7 +310,10 @@ def receive(fd: int, timeout: float | None) -> tuple[dict[str, Any], list[bytes]
     header_len, body_len = _HEAD.unpack(head)
     if header_len + body_len > MAX_BYTES:
         raise PeerGoneError("message too large")
-    header = json.loads(_read_exactly(fd, header_len, deadline) or b"")
+    try:
+        header = json.loads(_read_exactly(fd, header_len, deadline) or b"")
+    except (ValueError, RecursionError) as exc:
+        raise PeerGoneError("malformed message") from exc
     body = _read_exactly(fd, body_len, deadline) or b""
     sizes = header.pop("blobs", []) if isinstance(header, dict) else None
     if not isinstance(header, dict) or not isinstance(sizes, list) or sum(sizes) != body_len:
