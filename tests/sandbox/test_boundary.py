@@ -187,6 +187,8 @@ def test_api_is_read_without_importing() -> None:
         (SOLUTION, "import solution\nf(solution)\n", "the solution module itself"),
         (SOLUTION, "def test_log(caplog):\n    pass\n", "caplog"),
         ("class Model:\n    pass\n", "from solution import Model\n", "class Model"),
+        ("class Bad(ValueError):\n    pass\n", "from solution import Bad\n", ""),
+        ("class Bad(ValueError):\n    x = 1\n", "from solution import Bad\n", "class Bad"),
         ("def gen():\n    yield 1\n", "from solution import gen\n", "generator"),
         ("import os\ndef f(x=os.sep):\n    pass\n", "", "not a literal"),
         ("def f(:\n", "", "do not parse"),

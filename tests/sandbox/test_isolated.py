@@ -190,3 +190,37 @@ def test_printed_output_and_warnings_cross(bwrap_sandbox: BubblewrapSandbox) -> 
     """
     report = _run(bwrap_sandbox, solution, tests)
     assert report.mode == ISOLATED and report.all_passed, report.output
+
+
+def test_the_solutions_own_exception_classes_cross(bwrap_sandbox: BubblewrapSandbox) -> None:
+    solution = '''
+    class EmptyInput(ValueError):
+        """No data at all."""
+
+
+    class NoRows(EmptyInput):
+        pass
+
+
+    def first(rows):
+        if rows is None:
+            raise EmptyInput("nothing")
+        if not rows:
+            raise NoRows("no rows", 0)
+        return rows[0]
+    '''
+    tests = """
+    import pytest
+    import solution
+    from solution import EmptyInput, NoRows, first
+
+    def test_raises_its_own_classes():
+        with pytest.raises(EmptyInput, match="nothing"):
+            first(None)
+        with pytest.raises(NoRows) as info:
+            first([])
+        assert info.value.args == ("no rows", 0)
+        assert issubclass(NoRows, ValueError) and solution.EmptyInput.__doc__ == "No data at all."
+    """
+    report = _run(bwrap_sandbox, solution, tests)
+    assert report.mode == ISOLATED and report.all_passed, report.output

@@ -10,6 +10,7 @@ does not cross, needs the solution in its own process, so the step runs in-proce
 from __future__ import annotations
 
 import ast
+import builtins
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,12 +29,15 @@ class Api:
 
     functions: list[dict[str, Any]] = field(default_factory=list)
     constants: list[dict[str, Any]] = field(default_factory=list)
+    exceptions: list[dict[str, Any]] = field(default_factory=list)
+    """Exception classes with no body of their own: rebuilt by name on the test side."""
     doc: str | None = None
     obstacles: list[str] = field(default_factory=list)
 
     @property
     def names(self) -> set[str]:
-        return {str(item["name"]) for item in [*self.functions, *self.constants]}
+        items = [*self.functions, *self.constants, *self.exceptions]
+        return {str(item["name"]) for item in items}
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ def plan(
 
 def proxy_source(api: Api) -> str:
     spec = {"doc": api.doc, "functions": api.functions, "constants": api.constants}
+    spec["exceptions"] = api.exceptions
     return (
         '"""Stand-in for the solution: each call runs in the solution\'s own process."""\n'
         "import sandbox_proxy\n\n"
@@ -83,6 +88,11 @@ def read_api(source: str | bytes) -> Api:
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             _add_function(api, node)
+        elif isinstance(node, ast.ClassDef) and _plain_exception(node, api):
+            bases = [base.id for base in node.bases if isinstance(base, ast.Name)]
+            api.exceptions.append(
+                {"name": node.name, "doc": ast.get_docstring(node), "bases": bases}
+            )
         elif isinstance(node, (ast.AsyncFunctionDef, ast.ClassDef)):
             if not node.name.startswith("_"):
                 what = "class" if isinstance(node, ast.ClassDef) else "async function"
@@ -90,6 +100,28 @@ def read_api(source: str | bytes) -> Api:
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             _add_constant(api, node)
     return api
+
+
+def _plain_exception(node: ast.ClassDef, api: Api) -> bool:
+    """``class Name(ValueError): "doc"`` (bases built in or defined above, no body)."""
+    known = {str(item["name"]) for item in api.exceptions}
+    bases_ok = bool(node.bases) and all(
+        isinstance(base, ast.Name) and (base.id in known or _builtin_exception(base.id))
+        for base in node.bases
+    )
+    body = [item for item in node.body if not _is_doc_or_pass(item)]
+    return bases_ok and not body and not node.keywords and not node.decorator_list
+
+
+def _builtin_exception(name: str) -> bool:
+    found = getattr(builtins, name, None)
+    return isinstance(found, type) and issubclass(found, Exception)
+
+
+def _is_doc_or_pass(item: ast.stmt) -> bool:
+    if isinstance(item, ast.Pass):
+        return True
+    return isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)
 
 
 def _add_function(api: Api, node: ast.FunctionDef) -> None:

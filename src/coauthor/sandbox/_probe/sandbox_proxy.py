@@ -54,9 +54,26 @@ def _refuse(reason: str) -> NoReturn:
     raise CannotCrossBoundary(f"{reason}; {FALLBACK}")
 
 
+_SOLUTION_CLASSES: dict[str, type[BaseException]] = {}
+"""The solution's own exception classes, rebuilt here by name (``solution.EmptyInput``)."""
+
+
+def _exception_class(module_name: str, spec: dict[str, Any]) -> type[BaseException]:
+    bases = tuple(
+        _SOLUTION_CLASSES.get(f"{module_name}.{base}") or getattr(builtins, str(base))
+        for base in spec["bases"]
+    )
+    name = str(spec["name"])
+    made = type(name, bases, {"__module__": module_name, "__doc__": spec.get("doc")})
+    _SOLUTION_CLASSES[f"{module_name}.{name}"] = made
+    return made
+
+
 def _stand_in(name: str, bases: list[str], root: type[BaseException]) -> type[BaseException]:
-    """The built-in class itself, or a class of that name deriving from its nearest
-    built-in base (``RemoteError`` for exceptions)."""
+    """The built-in class itself, the solution's own class rebuilt here, or a class of that
+    name deriving from its nearest built-in base (``RemoteError`` for exceptions)."""
+    if name in _SOLUTION_CLASSES and issubclass(_SOLUTION_CLASSES[name], root):
+        return _SOLUTION_CLASSES[name]
     module, _, short = name.rpartition(".")
     found = getattr(builtins, short, None) if module == "builtins" else None
     if isinstance(found, type) and issubclass(found, root) and short not in _NOT_REBUILT:
@@ -176,4 +193,7 @@ def install(module_name: str, spec_text: str) -> None:
     for constant in spec["constants"]:
         setattr(module, constant["name"], wire.decode(constant["value"], []))
         names.append(constant["name"])
+    for exception in spec.get("exceptions", []):
+        setattr(module, exception["name"], _exception_class(module_name, exception))
+        names.append(exception["name"])
     setattr(module, "__all__", [name for name in names if not name.startswith("_")])  # noqa: B010
