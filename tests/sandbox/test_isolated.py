@@ -224,3 +224,68 @@ def test_the_solutions_own_exception_classes_cross(bwrap_sandbox: BubblewrapSand
     """
     report = _run(bwrap_sandbox, solution, tests)
     assert report.mode == ISOLATED and report.all_passed, report.output
+
+
+INPLACE_SOLUTION = """
+import numpy as np
+
+
+def sort_in_place(values):
+    values.sort()
+
+
+def count_into(counts, word):
+    counts[word] = counts.get(word, 0) + 1
+    return len(counts)
+
+
+def normalize(array):
+    array /= array.sum()
+
+
+def add_total(frame, *, column="total"):
+    frame[column] = frame["a"] + frame["b"]
+
+
+def drop_first(frame):
+    frame.drop(frame.index[0], inplace=True)
+"""
+INPLACE_TESTS = """
+import numpy as np
+import pandas as pd
+from solution import add_total, count_into, normalize, sort_in_place
+
+def test_lists_and_dicts():
+    values, counts = [3, 1, 2], {}
+    assert sort_in_place(values) is None and values == [1, 2, 3]
+    assert count_into(counts, "a") == 1 and count_into(counts, "a") == 1
+    assert counts == {"a": 2}
+
+def test_arrays_and_frames():
+    array = np.array([1.0, 3.0])
+    normalize(array)
+    assert array.tolist() == [0.25, 0.75]
+    frame = pd.DataFrame({"a": [1, 2], "b": [10, 20]})
+    add_total(frame, column="sum")
+    assert frame["sum"].tolist() == [11, 22]
+"""
+
+
+def test_arguments_changed_in_place_come_back(bwrap_sandbox: BubblewrapSandbox) -> None:
+    report = _run(bwrap_sandbox, INPLACE_SOLUTION, INPLACE_TESTS)
+    assert report.mode == ISOLATED and report.all_passed, report.output
+
+
+def test_changes_that_cannot_be_copied_back_fall_back(bwrap_sandbox: BubblewrapSandbox) -> None:
+    tests = """
+    import pandas as pd
+    from solution import drop_first
+
+    def test_drop():
+        frame = pd.DataFrame({"a": [1, 2]})
+        drop_first(frame)
+        assert frame["a"].tolist() == [2]
+    """
+    report = _run(bwrap_sandbox, INPLACE_SOLUTION, tests)
+    assert report.mode == IN_PROCESS and report.all_passed, report.output
+    assert "changed its rows in place" in report.mode_reason

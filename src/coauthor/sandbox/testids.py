@@ -27,6 +27,7 @@ _FORBIDDEN_NAMES = frozenset(
         "sandbox_server.py",
         "sandbox_wire.py",
         "sandbox_watch.py",
+        "sandbox_inplace.py",
     }
 )
 _PARAM_SUFFIX = re.compile(r"\[.*\]$", re.DOTALL)

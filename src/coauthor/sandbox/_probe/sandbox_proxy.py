@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from coauthor.sandbox._probe import sandbox_wire as wire
+    from coauthor.sandbox._probe.sandbox_inplace import write_back
 else:
     import sandbox_wire as wire
+    from sandbox_inplace import write_back
 
 FALLBACK = "the step falls back to the in-process run"
 _NOT_REBUILT = ("SystemExit", "KeyboardInterrupt", "GeneratorExit")
@@ -126,7 +128,7 @@ class _Connection:
         what: str,
         *,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> tuple[dict[str, Any], list[bytes]]:
         if self.gone:
             raise SolutionGone(self.gone)
         try:
@@ -140,7 +142,7 @@ class _Connection:
                 raise _exception(header["error"], blobs) from None
             if "cannot_cross" in header:
                 _refuse(f"the value returned by {what} cannot cross: {header['cannot_cross']}")
-            return wire.decode(header.get("value"), blobs)
+            return header, blobs
         except wire.PeerGoneError as exc:
             self.gone = f"{what}: {exc} (time limit per call: {self.timeout:g} s)"
             raise SolutionGone(self.gone) from None
@@ -152,7 +154,19 @@ class _Connection:
             message["kwargs"] = encoder.encode(kwargs)
         except wire.CannotCrossError as exc:
             _refuse(f"an argument of {name}() cannot cross: {exc}")
-        return self.ask(message, encoder, f"{name}()")
+        header, blobs = self.ask(message, encoder, f"{name}()")
+        try:
+            value = wire.decode(header.get("value"), blobs)
+            changed = [(key, wire.decode(tree, blobs)) for key, tree in header.get("changed", [])]
+        except (wire.PeerGoneError, TypeError, ValueError) as exc:
+            self.gone = f"{name}(): {exc}"
+            raise SolutionGone(self.gone) from None
+        for key, new in changed:
+            original = args[key] if isinstance(key, int) else kwargs[key]
+            problem = write_back(original, new)
+            if problem:
+                _refuse(f"{name}() changed its arguments: {problem}")
+        return value
 
 
 def _signature(params: list[dict[str, Any]]) -> inspect.Signature:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import hashlib
 import importlib
 import io
 import json
@@ -81,7 +82,28 @@ class _Bounded(io.TextIOBase):
         return "".join(self.kept) + (note if dropped > 0 else "")
 
 
-def _call(module: types.ModuleType | None, failure: BaseException | None, request: Any) -> Any:
+Changed = list[tuple[int | str, Any]]
+
+
+def _fingerprint(value: object) -> bytes | None:
+    """A digest of a mutable argument's content, to see whether the call changed it."""
+    library = type(value).__module__.split(".")[0]
+    if type(value) not in (list, dict, set, bytearray) and library not in ("numpy", "pandas"):
+        return None
+    encoder = wire.Encoder()
+    try:
+        tree = json.dumps(encoder.encode(value), sort_keys=True).encode()
+    except wire.CannotCrossError:
+        return None
+    digest = hashlib.sha256(tree)
+    for blob in encoder.blobs:
+        digest.update(len(blob).to_bytes(8, "big") + blob)
+    return digest.digest()
+
+
+def _call(
+    module: types.ModuleType | None, failure: BaseException | None, request: Any
+) -> tuple[Any, Changed]:
     if failure is not None:
         raise failure
     assert module is not None
@@ -92,7 +114,15 @@ def _call(module: types.ModuleType | None, failure: BaseException | None, reques
     blobs = request["_blobs"]
     args = wire.decode(request["args"], blobs)
     kwargs = wire.decode(request["kwargs"], blobs)
-    return target(*args, **kwargs)
+    given: Changed = [*enumerate(args), *kwargs.items()]
+    before = [_fingerprint(value) for _, value in given]
+    value = target(*args, **kwargs)
+    changed = [
+        (key, arg)
+        for (key, arg), digest in zip(given, before, strict=True)
+        if digest is not None and _fingerprint(arg) != digest
+    ]
+    return value, changed
 
 
 def _answer(
@@ -103,13 +133,16 @@ def _answer(
             if failure is not None:
                 raise failure
             value: Any = None
+            changed: Changed = []
         else:
-            value = _call(module, failure, request)
+            value, changed = _call(module, failure, request)
     except BaseException as exc:  # the solution's own exceptions travel back
         return _error_reply(exc)
     encoder = wire.Encoder()
     try:
-        return {"value": encoder.encode(value)}, encoder
+        header = {"value": encoder.encode(value)}
+        header["changed"] = [[key, encoder.encode(arg)] for key, arg in changed]
+        return header, encoder
     except wire.CannotCrossError as exc:
         return {"cannot_cross": str(exc)}, wire.Encoder()
 
