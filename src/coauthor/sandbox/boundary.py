@@ -205,10 +205,48 @@ def obstacles_in_tests(tests: str | bytes, module: str, names: set[str]) -> list
             aliases.update(a.asname or a.name for a in node.names if a.name == module)
         elif isinstance(node, ast.Constant) and str(node.value).startswith(f"{module}."):
             found.append(f"the tests name {node.value!r} (patching the solution)")
-        elif isinstance(node, ast.arg) and node.arg == "caplog":
-            found.append("the tests read log records (caplog), which stay in the solution")
     found += _module_uses(tree, aliases, names)
+    found += _shared_state(tree)
     return list(dict.fromkeys(found))
+
+
+_FILES = "the tests use files, which the solution's own process does not share"
+_SHARED_STATE = {
+    "caplog": "the tests read log records (caplog), which stay in the solution's process",
+    "monkeypatch": "the tests patch with monkeypatch, which does not reach the solution",
+    "patch": "the tests patch with mock, which does not reach the solution",
+    "seed": "the tests seed a global random generator the solution may read",
+    "manual_seed": "the tests seed a global random generator the solution may read",
+    "set_seed": "the tests seed a global random generator the solution may read",
+    "environ": "the tests change environment variables the solution may read",
+    "putenv": "the tests change environment variables the solution may read",
+    "getsource": "the tests inspect the solution's source",
+    "__code__": "the tests inspect the solution's code",
+    "__file__": "the tests inspect the solution's file",
+    **dict.fromkeys(
+        ["tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory", "open", "Path"], _FILES
+    ),
+    **dict.fromkeys(["chdir", "remove", "unlink", "write_text", "write_bytes"], _FILES),
+    **dict.fromkeys(["to_csv", "to_parquet", "to_json", "save", "savetxt", "dump"], _FILES),
+}
+
+
+def _shared_state(tree: ast.AST) -> list[str]:
+    """Process state a test may share with the solution in one process, and not across two:
+    global random generators, environment, files, patched modules, log records."""
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            word = node.attr
+        elif isinstance(node, ast.Name):
+            word = node.id
+        elif isinstance(node, ast.arg):
+            word = node.arg
+        else:
+            continue
+        if word in _SHARED_STATE:
+            found.append(_SHARED_STATE[word])
+    return found
 
 
 def _module_uses(tree: ast.AST, aliases: set[str], names: set[str]) -> list[str]:
