@@ -59,7 +59,18 @@ class Encoder:
         self.blobs.append(data)
         return len(self.blobs) - 1
 
-    def encode(self, value: object, depth: int = 0) -> Any:
+    def encode(self, value: object) -> Any:
+        """The JSON tree for ``value`` (its arrays go to ``blobs``), or CannotCrossError."""
+        try:
+            return self._value(value, 0)
+        except CannotCrossError:
+            raise
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+            raise CannotCrossError(f"{type(value).__qualname__}: {exc}"[:300]) from exc
+        except RecursionError as exc:
+            raise CannotCrossError("the value is nested too deeply") from exc
+
+    def _value(self, value: object, depth: int) -> Any:
         if type(value) in _SCALARS:
             if isinstance(value, str):
                 self.size += len(value)
@@ -77,11 +88,11 @@ class Encoder:
     def _container(self, value: object, depth: int) -> Any:
         kind = type(value)
         if isinstance(value, list) and kind is list:
-            return [self.encode(item, depth) for item in value]
+            return [self._value(item, depth) for item in value]
         if isinstance(value, (tuple, set, frozenset)) and kind in (tuple, set, frozenset):
-            return {"$": kind.__name__, "v": [self.encode(item, depth) for item in value]}
+            return {"$": kind.__name__, "v": [self._value(item, depth) for item in value]}
         if isinstance(value, dict) and kind is dict:
-            pairs = [[self.encode(k, depth), self.encode(v, depth)] for k, v in value.items()]
+            pairs = [[self._value(k, depth), self._value(v, depth)] for k, v in value.items()]
             return {"$": "dict", "v": pairs}
         return self._atom(value, depth)
 
@@ -137,7 +148,7 @@ class Encoder:
                 "$": "Series",
                 "data": self._column(value.array, depth),
                 "index": self._index(value.index, depth),
-                "name": self.encode(value.name, depth),
+                "name": self._value(value.name, depth),
             }
         if type(value) is pd.Timestamp:
             return {"$": "Timestamp", "v": value.isoformat()}
@@ -148,10 +159,10 @@ class Encoder:
     def _index(self, index: Any, depth: int) -> Any:
         pd = sys.modules["pandas"]
         if type(index) is pd.RangeIndex:
-            name = self.encode(index.name, depth)
+            name = self._value(index.name, depth)
             return {"$": "RangeIndex", "v": [index.start, index.stop, index.step], "name": name}
         data = self._column(index.array, depth)
-        return {"$": "Index", "data": data, "name": self.encode(index.name, depth)}
+        return {"$": "Index", "data": data, "name": self._value(index.name, depth)}
 
     def _column(self, array: Any, depth: int) -> Any:
         dtype, kind = str(array.dtype), type(array).__name__
@@ -164,7 +175,7 @@ class Encoder:
             raise CannotCrossError(
                 f"a pandas column of dtype {dtype} cannot cross the process boundary"
             )
-        items = [None if _missing(item) else self.encode(item, depth) for item in array.tolist()]
+        items = [None if _missing(item) else self._value(item, depth) for item in array.tolist()]
         return {"kind": "list", "dtype": dtype, "v": items}
 
 
