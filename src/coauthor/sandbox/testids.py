@@ -28,6 +28,7 @@ _FORBIDDEN_NAMES = frozenset(
         "sandbox_wire.py",
         "sandbox_watch.py",
         "sandbox_inplace.py",
+        "sandbox_frames.py",
     }
 )
 _PARAM_SUFFIX = re.compile(r"\[.*\]$", re.DOTALL)
