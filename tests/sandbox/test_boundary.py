@@ -195,6 +195,10 @@ def test_api_is_read_without_importing() -> None:
         ("class Bad(ValueError):\n    pass\n", "from solution import Bad\n", ""),
         ("class Bad(ValueError):\n    x = 1\n", "from solution import Bad\n", "class Bad"),
         ("def gen():\n    yield 1\n", "from solution import gen\n", "generator"),
+        ("import functools\n@functools.lru_cache\ndef f(n):\n    return n\n", "", ""),
+        ("@lru_cache(maxsize=2)\ndef f(n):\n    return n\n", "", ""),
+        ("@register\ndef f(n):\n    return n\n", "", "decorated"),
+        (SOLUTION, "from solution import mean\nmean.cache_info()\n", "mean.cache_info"),
         ("import os\ndef f(x=os.sep):\n    pass\n", "", "not a literal"),
         ("def f(:\n", "", "do not parse"),
     ],
@@ -255,3 +259,15 @@ def test_trusted_helpers_import_only_the_standard_library() -> None:
 def test_malformed_replies_are_rejected_cleanly(tree: object) -> None:
     with pytest.raises(wire.PeerGoneError):
         wire.decode(tree, [])
+
+
+@pytest.mark.parametrize(
+    "extra", ["helper.py", "solution.cpython-311-x86_64-linux-gnu.so", "__pycache__/x.pyc"]
+)
+def test_importable_extra_files_are_never_isolated(extra: str) -> None:
+    files = {"solution.py": SOLUTION, "test_step.py": "", extra: b"\0"}
+    forced = plan(files, solution_file="solution.py", test_file="test_step.py", mode=ISOLATED)
+    assert forced.mode == IN_PROCESS and extra in forced.reason
+    data = {"solution.py": SOLUTION, "test_step.py": "", "data.csv": "a,b\n"}
+    chosen = plan(data, solution_file="solution.py", test_file="test_step.py", mode="auto")
+    assert chosen.mode == ISOLATED

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from coauthor.sandbox._probe import sandbox_wire as wire
 
+_IMPORTABLE = (".py", ".pyc", ".pyw", ".pyd", ".so")
 ISOLATED = "process-isolated"
 IN_PROCESS = "in-process, tamper-evident"
 Mode = Literal["auto", "process-isolated", "in-process, tamper-evident"]
@@ -63,10 +64,13 @@ def plan(
     except (SyntaxError, ValueError) as exc:
         return Plan(IN_PROCESS, f"the solution or the tests do not parse: {exc}")
     others = [
-        name for name in files if name.endswith(".py") and name not in (solution_file, test_file)
+        name
+        for name in files
+        if name not in (solution_file, test_file)
+        and (name.endswith(_IMPORTABLE) or "__pycache__" in name.split("/"))
     ]
-    if others:
-        obstacles.append(f"other Python modules in the step ({', '.join(sorted(others))})")
+    if others:  # code the test process could import instead of the stand-in: never isolated
+        return Plan(IN_PROCESS, f"other importable files in the step: {', '.join(sorted(others))}")
     if obstacles and mode != ISOLATED:
         return Plan(IN_PROCESS, "; ".join(obstacles))
     return Plan(ISOLATED, proxy=proxy_source(api))
@@ -102,6 +106,17 @@ def read_api(source: str | bytes) -> Api:
     return api
 
 
+_TRANSPARENT = frozenset({"cache", "lru_cache", "wraps", "jit", "njit"})
+"""Decorators that keep a function's call signature and its data in, data out."""
+
+
+def _decorator_name(node: ast.expr) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    return target.id if isinstance(target, ast.Name) else ""
+
+
 def _plain_exception(node: ast.ClassDef, api: Api) -> bool:
     """``class Name(ValueError): "doc"`` (bases built in or defined above, no body)."""
     known = {str(item["name"]) for item in api.exceptions}
@@ -127,7 +142,7 @@ def _is_doc_or_pass(item: ast.stmt) -> bool:
 def _add_function(api: Api, node: ast.FunctionDef) -> None:
     if node.name.startswith("__"):
         return
-    if node.decorator_list:
+    if any(_decorator_name(d) not in _TRANSPARENT for d in node.decorator_list):
         api.obstacles.append(f"{node.name}() is decorated")
         return
     if any(isinstance(sub, (ast.Yield, ast.YieldFrom)) for sub in _own_nodes(node)):
@@ -195,18 +210,27 @@ def obstacles_in_tests(tests: str | bytes, module: str, names: set[str]) -> list
     """What in the tests needs the real solution module in their own process."""
     tree = ast.parse(tests)
     aliases: set[str] = set()
+    imported: set[str] = set()
     found: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == module:
             for alias in node.names:
                 if alias.name != "*" and alias.name not in names:
                     found.append(f"the tests import {alias.name}, which does not cross")
+                imported.add(alias.asname or alias.name)
         elif isinstance(node, ast.Import):
             aliases.update(a.asname or a.name for a in node.names if a.name == module)
         elif isinstance(node, ast.Constant) and str(node.value).startswith(f"{module}."):
             found.append(f"the tests name {node.value!r} (patching the solution)")
     found += _module_uses(tree, aliases, names)
     found += _shared_state(tree)
+    found += [
+        f"the tests use {node.value.id}.{node.attr}, which stays in the solution's process"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in imported
+    ]
     return list(dict.fromkeys(found))
 
 
