@@ -40,7 +40,7 @@ def test_the_mode_can_be_forced(sandbox: BubblewrapSandbox) -> None:
     assert verdict.verified and verdict.checking_mode == IN_PROCESS
 
 
-def test_a_class_step_is_checked_in_process_and_says_why(sandbox: BubblewrapSandbox) -> None:
+def test_a_class_step_is_isolated_with_remote_instances(sandbox: BubblewrapSandbox) -> None:
     solution = "class Counter:\n    def __init__(self):\n        self.n = 0\n"
     tests = "from solution import Counter\n\n" + "".join(
         f"def test_{i}():\n    assert Counter().n == 0\n\n" for i in range(3)
@@ -48,8 +48,20 @@ def test_a_class_step_is_checked_in_process_and_says_why(sandbox: BubblewrapSand
     starter = "class Counter:\n    pass\n"
     verdict = verify_step(_step(solution, tests, starter), sandbox=sandbox, limits=LIMITS)
     assert verdict.verified, verdict.problems
+    assert verdict.checking_mode == ISOLATED
+
+
+def test_a_step_that_cannot_cross_is_checked_in_process_and_says_why(
+    sandbox: BubblewrapSandbox,
+) -> None:
+    solution = "def mean_uplift(control, treatment):\n    return (x for x in [1.0])\n"
+    tests = "from solution import mean_uplift\n\n" + "".join(
+        f"def test_{i}():\n    assert list(mean_uplift([], [])) == [1.0]\n\n" for i in range(3)
+    )
+    verdict = verify_step(_step(solution, tests), sandbox=sandbox, limits=LIMITS)
+    assert verdict.verified, verdict.problems
     assert verdict.checking_mode == IN_PROCESS
-    assert any("class Counter" in warning for warning in verdict.warnings)
+    assert any("generator object cannot cross" in warning for warning in verdict.warnings)
 
 
 def test_a_tampering_solution_is_not_verified_in_process(sandbox: BubblewrapSandbox) -> None:

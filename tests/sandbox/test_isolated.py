@@ -154,42 +154,87 @@ def test_forced_isolation_refuses_them_with_a_clear_message(
     assert "function object cannot cross" in report.details["test_step.py::test_apply"]
 
 
-def test_classes_keep_the_step_in_process(bwrap_sandbox: BubblewrapSandbox) -> None:
-    solution = "class Counter:\n    def __init__(self):\n        self.n = 0\n"
-    tests = "from solution import Counter\n\ndef test_counter():\n    assert Counter().n == 0\n"
-    report = _run(bwrap_sandbox, solution, tests)
-    assert report.mode == IN_PROCESS and report.all_passed
-    assert "class Counter" in report.mode_reason
+CLASS_SOLUTION = """
+class Counter:
+    \"\"\"Counts.\"\"\"
+
+    START = 0
+
+    def __init__(self, start=0):
+        self.n = start
+
+    def add(self, k=1):
+        \"\"\"Add k.\"\"\"
+        self.n += k
+        return self
+
+    @property
+    def double(self):
+        return 2 * self.n
+
+    @staticmethod
+    def zero():
+        return Counter(0)
+
+    @classmethod
+    def from_list(cls, items):
+        made = cls()
+        made.n = len(items)
+        return made
+
+    def __len__(self):
+        return self.n
+
+    def __eq__(self, other):
+        return isinstance(other, Counter) and other.n == self.n
+
+    def __repr__(self):
+        return f"Counter({self.n})"
+
+    def steps(self):
+        yield from range(self.n)
 
 
-def test_printed_output_and_warnings_cross(bwrap_sandbox: BubblewrapSandbox) -> None:
-    solution = """
-    import sys
-    import warnings
+class Sub(Counter):
+    def half(self):
+        return self.n / 2
 
-    def noisy(n):
-        print("value", n)
-        print("oops", file=sys.stderr)
-        warnings.warn("careful", UserWarning)
-        warnings.warn("old", DeprecationWarning)
-        return n
-    """
+
+def total(counters):
+    return sum(counter.n for counter in counters)
+"""
+
+
+def test_instances_stay_in_the_solution_behind_handles(bwrap_sandbox: BubblewrapSandbox) -> None:
     tests = """
-    import pytest
-    from solution import noisy
+    import inspect
+    from solution import Counter, Sub, total
 
-    def test_output(capsys):
-        assert noisy(3) == 3
-        captured = capsys.readouterr()
-        assert captured.out == "value 3\\n" and captured.err == "oops\\n"
-
-    def test_warnings():
-        with pytest.warns(UserWarning, match="careful"):
-            with pytest.deprecated_call():
-                noisy(1)
+    def test_counter():
+        counter = Counter(2)
+        assert counter.add().add(2) is counter and counter.n == 5 and counter.double == 10
+        assert len(counter) == 5 and str(inspect.signature(Counter.add)) == "(self, k=1)"
+        counter.n = 7
+        assert counter.n == 7 and repr(counter) == "Counter(7)" and Counter.add.__doc__
+        assert Counter.zero() == Counter(0) and Counter.from_list([1, 2]).n == 2
+        assert isinstance(Sub(4), Counter) and Sub(4).half() == 2.0
+        assert total([Counter(1), Sub(2)]) == 3 and Counter.START == 0
+        assert counter != Counter(1) and {Counter(1).n: 1}
     """
-    report = _run(bwrap_sandbox, solution, tests)
+    report = _run(bwrap_sandbox, CLASS_SOLUTION, tests)
     assert report.mode == ISOLATED and report.all_passed, report.output
+
+
+def test_a_method_returning_a_generator_falls_back(bwrap_sandbox: BubblewrapSandbox) -> None:
+    tests = """
+    from solution import Counter
+
+    def test_steps():
+        assert list(Counter(3).steps()) == [0, 1, 2]
+    """
+    report = _run(bwrap_sandbox, CLASS_SOLUTION, tests)
+    assert report.mode == IN_PROCESS and report.all_passed, report.output
+    assert "generator object cannot cross" in report.mode_reason
 
 
 def test_the_solutions_own_exception_classes_cross(bwrap_sandbox: BubblewrapSandbox) -> None:

@@ -1,10 +1,11 @@
 """Decide, per step, whether the solution can run in its own process behind a stand-in.
 
 The solution's public API is read from its source with ``ast`` (never imported on the host):
-plain functions with literal defaults, and literal constants, cross the boundary; classes,
-generators, async or decorated functions do not. The tests are read too: they may import
-those names and call them, but a test that patches the solution module, or uses a name that
-does not cross, needs the solution in its own process, so the step runs in-process.
+functions with literal defaults, literal constants, plain exception classes and other
+classes (their instances as remote handles, see ``class_api.py``) cross the boundary;
+generators, async functions and unknown decorators do not. The tests are read too: a test
+that patches the solution, shares process state with it (random seeds, environment, files)
+or uses a name that does not cross needs one process, so the step runs in-process.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from coauthor.sandbox._probe import sandbox_wire as wire
+from coauthor.sandbox.class_api import decorator_name, read_class
 
 _IMPORTABLE = (".py", ".pyc", ".pyw", ".pyd", ".so")
 ISOLATED = "process-isolated"
@@ -32,12 +34,14 @@ class Api:
     constants: list[dict[str, Any]] = field(default_factory=list)
     exceptions: list[dict[str, Any]] = field(default_factory=list)
     """Exception classes with no body of their own: rebuilt by name on the test side."""
+    classes: list[dict[str, Any]] = field(default_factory=list)
+    """Other classes: their instances stay in the solution's process (remote handles)."""
     doc: str | None = None
     obstacles: list[str] = field(default_factory=list)
 
     @property
     def names(self) -> set[str]:
-        items = [*self.functions, *self.constants, *self.exceptions]
+        items = [*self.functions, *self.constants, *self.exceptions, *self.classes]
         return {str(item["name"]) for item in items}
 
 
@@ -60,7 +64,10 @@ def plan(
         return Plan(IN_PROCESS, "no solution module to isolate")
     try:
         api = read_api(source)
-        obstacles = api.obstacles + obstacles_in_tests(tests, solution_file[:-3], api.names)
+        members = {str(c["name"]): _class_members(c) for c in api.classes}
+        obstacles = api.obstacles + obstacles_in_tests(
+            tests, solution_file[:-3], api.names, members
+        )
     except (SyntaxError, ValueError) as exc:
         return Plan(IN_PROCESS, f"the solution or the tests do not parse: {exc}")
     others = [
@@ -76,9 +83,14 @@ def plan(
     return Plan(ISOLATED, proxy=proxy_source(api))
 
 
+def _class_members(spec: dict[str, Any]) -> set[str]:
+    items = [*spec["methods"], *spec["class_level"], *spec["constants"]]
+    return {str(item["name"]) for item in items}
+
+
 def proxy_source(api: Api) -> str:
     spec = {"doc": api.doc, "functions": api.functions, "constants": api.constants}
-    spec["exceptions"] = api.exceptions
+    spec["exceptions"], spec["classes"] = api.exceptions, api.classes
     return (
         '"""Stand-in for the solution: each call runs in the solution\'s own process."""\n'
         "import sandbox_proxy\n\n"
@@ -97,10 +109,10 @@ def read_api(source: str | bytes) -> Api:
             api.exceptions.append(
                 {"name": node.name, "doc": ast.get_docstring(node), "bases": bases}
             )
-        elif isinstance(node, (ast.AsyncFunctionDef, ast.ClassDef)):
-            if not node.name.startswith("_"):
-                what = "class" if isinstance(node, ast.ClassDef) else "async function"
-                api.obstacles.append(f"the solution defines {what} {node.name}")
+        elif isinstance(node, ast.ClassDef):
+            _add_class(api, node)
+        elif isinstance(node, ast.AsyncFunctionDef) and not node.name.startswith("_"):
+            api.obstacles.append(f"the solution defines async function {node.name}")
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             _add_constant(api, node)
     return api
@@ -110,11 +122,14 @@ _TRANSPARENT = frozenset({"cache", "lru_cache", "wraps", "jit", "njit"})
 """Decorators that keep a function's call signature and its data in, data out."""
 
 
-def _decorator_name(node: ast.expr) -> str:
-    target = node.func if isinstance(node, ast.Call) else node
-    if isinstance(target, ast.Attribute):
-        return target.attr
-    return target.id if isinstance(target, ast.Name) else ""
+def _add_class(api: Api, node: ast.ClassDef) -> None:
+    known = {str(item["name"]) for item in api.classes}
+    exceptions = {str(item["name"]) for item in api.exceptions}
+    spec, problem = read_class(node, known=known, exceptions=exceptions, params=_params)
+    if spec is not None:
+        api.classes.append(spec)
+    elif problem and not node.name.startswith("_"):
+        api.obstacles.append(problem)
 
 
 def _plain_exception(node: ast.ClassDef, api: Api) -> bool:
@@ -142,7 +157,7 @@ def _is_doc_or_pass(item: ast.stmt) -> bool:
 def _add_function(api: Api, node: ast.FunctionDef) -> None:
     if node.name.startswith("__"):
         return
-    if any(_decorator_name(d) not in _TRANSPARENT for d in node.decorator_list):
+    if any(decorator_name(d) not in _TRANSPARENT for d in node.decorator_list):
         api.obstacles.append(f"{node.name}() is decorated")
         return
     if any(isinstance(sub, (ast.Yield, ast.YieldFrom)) for sub in _own_nodes(node)):
@@ -206,9 +221,12 @@ def _add_constant(api: Api, node: ast.Assign | ast.AnnAssign) -> None:
     api.constants.extend({"name": name, "value": value} for name in names)
 
 
-def obstacles_in_tests(tests: str | bytes, module: str, names: set[str]) -> list[str]:
+def obstacles_in_tests(
+    tests: str | bytes, module: str, names: set[str], members: dict[str, set[str]] | None = None
+) -> list[str]:
     """What in the tests needs the real solution module in their own process."""
     tree = ast.parse(tests)
+    members = members or {}
     aliases: set[str] = set()
     imported: set[str] = set()
     found: list[str] = []
@@ -230,6 +248,7 @@ def obstacles_in_tests(tests: str | bytes, module: str, names: set[str]) -> list
         if isinstance(node, ast.Attribute)
         and isinstance(node.value, ast.Name)
         and node.value.id in imported
+        and node.attr not in members.get(node.value.id, set())
     ]
     return list(dict.fromkeys(found))
 

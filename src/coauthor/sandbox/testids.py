@@ -29,6 +29,8 @@ _FORBIDDEN_NAMES = frozenset(
         "sandbox_watch.py",
         "sandbox_inplace.py",
         "sandbox_frames.py",
+        "sandbox_objects.py",
+        "sandbox_remote.py",
     }
 )
 _PARAM_SUFFIX = re.compile(r"\[.*\]$", re.DOTALL)

@@ -2,13 +2,13 @@
 
 The host writes ``solution.py`` in the test process's work folder as two lines that call
 :func:`install` with a JSON description of the solution's public API (names, signatures with
-literal defaults, docstrings, literal constants). Each function forwards its call to the
-solution's own process over a pair of pipes (``sandbox_wire``) and returns the decoded
-value, or raises the solution's exception as the same built-in type (a named stand-in
-deriving from the nearest built-in base otherwise); what the call printed and warned is
-replayed here. Values that cannot cross (callbacks, generators, custom objects) raise
-:class:`CannotCrossBoundary`, which no ``except Exception`` swallows, and tell the driver,
-so the host runs the step in-process instead. Standard library only.
+literal defaults, docstrings, literal constants, classes: ``sandbox_remote``). Each function
+forwards its call to the solution's own process over a pair of pipes (``sandbox_wire``) and
+returns the decoded value, or raises the solution's exception as the same built-in type (a
+named stand-in deriving from the nearest built-in base otherwise); what the call printed and
+warned is replayed here. Values that cannot cross (callbacks, generators, custom objects)
+raise :class:`CannotCrossBoundary`, which no ``except Exception`` swallows, and tell the
+driver, so the host runs the step in-process instead. Standard library only.
 """
 
 from __future__ import annotations
@@ -23,13 +23,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
+    from coauthor.sandbox._probe import sandbox_remote as remote
     from coauthor.sandbox._probe import sandbox_wire as wire
     from coauthor.sandbox._probe.sandbox_inplace import write_back
+    from coauthor.sandbox._probe.sandbox_remote import RemoteObject
 else:
+    import sandbox_remote as remote
     import sandbox_wire as wire
     from sandbox_inplace import write_back
+    from sandbox_remote import RemoteObject
 
 FALLBACK = "the step falls back to the in-process run"
+_CALLABLE = object()
 _NOT_REBUILT = ("SystemExit", "KeyboardInterrupt", "GeneratorExit")
 
 
@@ -148,24 +153,48 @@ class _Connection:
             raise SolutionGone(self.gone) from None
 
     def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        encoder = wire.Encoder()
+        return self._invoke({"op": "call", "name": name}, args, kwargs, what=f"{name}()")
+
+    def method(
+        self, owner: RemoteObject, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        fields = {"op": "method", "name": name, "target": owner}
+        return self._invoke(fields, args, kwargs, what=f"{type(owner).__name__}.{name}()")
+
+    def attribute(self, owner: RemoteObject, name: str) -> Any:
+        fields = {"op": "getattr", "name": name, "target": owner}
+        found = self._invoke(fields, (), {}, what=f"{type(owner).__name__}.{name}")
+        if found is _CALLABLE:
+            return lambda *args, **kwargs: self.method(owner, name, args, kwargs)
+        return found
+
+    def set_attribute(self, owner: RemoteObject, name: str, value: Any) -> None:
+        fields = {"op": "setattr", "name": name, "target": owner, "value": value}
+        self._invoke(fields, (), {}, what=f"{type(owner).__name__}.{name} = ...")
+
+    def _invoke(
+        self, fields: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any], *, what: str
+    ) -> Any:
+        encoder = wire.Encoder(handles=remote.tag)
         try:
-            message = {"op": "call", "name": name, "args": encoder.encode(list(args))}
-            message["kwargs"] = encoder.encode(kwargs)
+            message = {key: encoder.encode(value) for key, value in fields.items()}
+            message["args"], message["kwargs"] = encoder.encode(list(args)), encoder.encode(kwargs)
         except wire.CannotCrossError as exc:
-            _refuse(f"an argument of {name}() cannot cross: {exc}")
-        header, blobs = self.ask(message, encoder, f"{name}()")
+            _refuse(f"an argument of {what} cannot cross: {exc}")
+        header, blobs = self.ask(message, encoder, what)
+        if header.get("callable"):
+            return _CALLABLE
         try:
             value = wire.decode(header.get("value"), blobs)
             changed = [(key, wire.decode(tree, blobs)) for key, tree in header.get("changed", [])]
         except (wire.PeerGoneError, TypeError, ValueError) as exc:
-            self.gone = f"{name}(): {exc}"
+            self.gone = f"{what}: {exc}"
             raise SolutionGone(self.gone) from None
         for key, new in changed:
             original = args[key] if isinstance(key, int) else kwargs[key]
             problem = write_back(original, new)
             if problem:
-                _refuse(f"{name}() changed its arguments: {problem}")
+                _refuse(f"{what} changed its arguments: {problem}")
         return value
 
 
@@ -210,4 +239,10 @@ def install(module_name: str, spec_text: str) -> None:
     for exception in spec.get("exceptions", []):
         setattr(module, exception["name"], _exception_class(module_name, exception))
         names.append(exception["name"])
+    remote.RemoteObject._connection = connection
+    wire.resolve_handles_with(remote.instance_for)
+    for kind in spec.get("classes", []):
+        made = remote.make_class(kind, _signature, lambda tree: wire.decode(tree, []))
+        setattr(module, kind["name"], made)
+        names.append(kind["name"])
     setattr(module, "__all__", [name for name in names if not name.startswith("_")])  # noqa: B010

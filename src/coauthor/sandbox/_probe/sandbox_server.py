@@ -21,16 +21,20 @@ import signal
 import sys
 import types
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from coauthor.sandbox._probe import sandbox_objects as objects
     from coauthor.sandbox._probe import sandbox_wire as wire
 else:
+    import sandbox_objects as objects
     import sandbox_wire as wire
 
 _MESSAGE_CHARS = 4000
 _OUTPUT_CHARS = 1_000_000
 _MAX_WARNINGS = 100
+_HANDLES: list[Callable[[object], Any]] = []
 
 
 def _builtin_bases(exc: BaseException) -> list[str]:
@@ -107,11 +111,16 @@ def _call(
     if failure is not None:
         raise failure
     assert module is not None
-    name = str(request["name"])
-    target = getattr(module, name, None)
-    if name.startswith("__") or not callable(target):
-        raise AttributeError(f"module 'solution' has no function {name!r}")
-    blobs = request["_blobs"]
+    op, name, blobs = request.get("op"), str(request["name"]), request["_blobs"]
+    if op == "call":
+        target = objects.module_callable(module, name)
+    else:
+        owner = wire.decode(request["target"], blobs)
+        value = wire.decode(request.get("value"), blobs)
+        found, result = objects.member(owner, str(op), name, value)
+        if found is None:
+            return result, []
+        target = found
     args = wire.decode(request["args"], blobs)
     kwargs = wire.decode(request["kwargs"], blobs)
     given: Changed = [*enumerate(args), *kwargs.items()]
@@ -138,7 +147,9 @@ def _answer(
             value, changed = _call(module, failure, request)
     except BaseException as exc:  # the solution's own exceptions travel back
         return _error_reply(exc)
-    encoder = wire.Encoder()
+    if value is objects.CALLABLE:
+        return {"callable": True}, wire.Encoder()
+    encoder = wire.Encoder(handles=_HANDLES[0] if _HANDLES else None)
     try:
         header = {"value": encoder.encode(value)}
         header["changed"] = [[key, encoder.encode(arg)] for key, arg in changed]
@@ -188,6 +199,8 @@ def _import(name: str) -> tuple[types.ModuleType | None, BaseException | None]:
 def _serve(fd_in: int, fd_out: int, name: str, timeout: float) -> None:
     signal.signal(signal.SIGALRM, _on_timeout)
     module, failure = _import(name)
+    _HANDLES.append(objects.tagger(name))
+    wire.resolve_handles_with(objects.resolve)
     while True:
         try:
             message = wire.receive(fd_in, None)

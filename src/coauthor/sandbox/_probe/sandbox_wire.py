@@ -15,6 +15,7 @@ import datetime
 import importlib
 import io
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING or __package__:  # type checking, or imported on the host as a package
@@ -33,6 +34,14 @@ __all__ = ["MAX_BYTES", "CannotCrossError", "Encoder", "PeerGoneError", "decode"
 __all__ += ["receive", "send"]  # framing lives in sandbox_frames; both sides use it from here
 
 MAX_DEPTH = 100
+_RESOLVERS: list[Callable[[dict[str, Any]], Any]] = []
+
+
+def resolve_handles_with(resolver: Callable[[dict[str, Any]], Any]) -> None:
+    """How this side turns a ``handle`` tag into an object (the real one, or a stand-in)."""
+    _RESOLVERS[:] = [resolver]
+
+
 _SCALARS = (type(None), bool, int, float, str)
 _EXTENSION_DTYPES = frozenset(
     {"str", "string", "boolean", "category", "Float32", "Float64"}
@@ -47,10 +56,12 @@ def _module_of(value: object) -> str:
 class Encoder:
     """One message: a JSON tree plus the binary blobs it points at."""
 
-    def __init__(self) -> None:
+    def __init__(self, handles: Callable[[object], Any] | None = None) -> None:
         self.blobs: list[bytes] = []
         self.size = 0
         self._path: set[int] = set()
+        self.handles = handles
+        """Tags objects that stay in the solution's process (``{"$": "handle", ...}``)."""
 
     def blob(self, data: bytes) -> int:
         self.size += len(data)
@@ -110,6 +121,9 @@ class Encoder:
             return self._numpy(value)
         if _module_of(value) == "pandas":
             return self._pandas(value, depth)
+        tagged = self.handles(value) if self.handles is not None else None
+        if tagged is not None:
+            return tagged
         raise CannotCrossError(
             f"a {type(value).__qualname__} object cannot cross the process boundary"
         )
@@ -239,6 +253,8 @@ def _decode_atom(tag: object, tree: dict[str, Any], blobs: list[bytes], depth: i
         return _load_npy(blobs, tree["b"])[()]
     if tag in ("DataFrame", "Series", "Timestamp"):
         return _decode_pandas(tag, tree, blobs, depth)
+    if tag == "handle" and _RESOLVERS:
+        return _RESOLVERS[0](tree)
     raise PeerGoneError(f"unknown value tag {tag!r}")
 
 
