@@ -191,6 +191,7 @@ def test_api_is_read_without_importing() -> None:
         (SOLUTION, "with open('x.csv', 'w') as f:\n    pass\n", "use files"),
         (SOLUTION, "import os\nos.environ['A'] = '1'\n", "environment"),
         (SOLUTION, "def test_m(monkeypatch):\n    pass\n", "monkeypatch"),
+        (SOLUTION, "import dataclasses\ndataclasses.asdict(x)\n", "look inside objects"),
         ("class Model:\n    pass\n", "from solution import Model\n", ""),
         ("class Model(metaclass=M):\n    pass\n", "", "class Model has a metaclass"),
         ("@register\nclass Model:\n    pass\n", "", "class Model has a metaclass or decorators"),
