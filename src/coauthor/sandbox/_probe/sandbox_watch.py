@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 PROTECTED = ("_pytest", "pytest", "pluggy", "hmac", "hashlib", "json", "__main__", "sandbox_")
@@ -62,22 +62,18 @@ _CODE = (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType)
 _MEMBERS = (types.FunctionType, classmethod, staticmethod, property, type)
 
 
-def _class_members(module_name: str, cls: type) -> dict[tuple[str, str], object]:
-    """Methods, properties and nested classes, keyed ``Class.name``."""
-    return {
-        (module_name, f"{cls.__qualname__}.{name}"): value
-        for name, value in list(vars(cls).items())
+Entry = tuple[Mapping[str, object], str, object, str]
+"""A live namespace (a module's or a class's ``__dict__``), a name in it, its value, a label."""
+
+
+def _class_members(module_name: str, cls: type) -> list[Entry]:
+    """Methods, properties and nested classes, labelled ``module.Class.name``."""
+    namespace = vars(cls)
+    return [
+        (namespace, name, value, f"{module_name}.{cls.__qualname__}.{name}")
+        for name, value in list(namespace.items())
         if isinstance(value, _MEMBERS)
-    }
-
-
-def value_now(module_name: str, dotted: str) -> object:
-    """What ``module.dotted`` is now, looked up without running any descriptor."""
-    module = sys.modules.get(module_name)
-    value: object = vars(module).get(dotted.split(".")[0]) if module is not None else None
-    for part in dotted.split(".")[1:]:
-        value = vars(value).get(part) if isinstance(value, type) else None
-    return value
+    ]
 
 
 def _memory_functions() -> tuple[int, ...]:
@@ -93,7 +89,7 @@ class Watch:
     def __init__(self) -> None:
         self.found: list[str] = []
         self._snapshot = self._namespaces()
-        self._classes = {id(v) for v in self._snapshot.values() if isinstance(v, type)}
+        self._classes = {id(entry[2]) for entry in self._snapshot if isinstance(entry[2], type)}
         self._hooks: dict[str, tuple[int, ...]] | None = None
         self._busy = False
 
@@ -128,16 +124,17 @@ class Watch:
             self._note("raw memory write: ctypes memmove/memset")
 
     @staticmethod
-    def _namespaces() -> dict[tuple[str, str], object]:
-        found: dict[tuple[str, str], object] = {}
+    def _namespaces() -> list[Entry]:
+        found: list[Entry] = []
         for module_name, module in list(sys.modules.items()):
             if not _protected_name(module_name) or not isinstance(module, types.ModuleType):
                 continue
-            for name, value in list(vars(module).items()):
+            namespace = vars(module)
+            for name, value in list(namespace.items()):
                 if isinstance(value, _CODE):
-                    found[(module_name, name)] = value
+                    found.append((namespace, name, value, f"{module_name}.{name}"))
                 if isinstance(value, type) and value.__module__ == module_name:
-                    found.update(_class_members(module_name, value))
+                    found += _class_members(module_name, value)
         return found
 
     def hooks_now(self, hook_relay: object) -> dict[str, tuple[int, ...]]:
@@ -158,9 +155,9 @@ class Watch:
 
     def check(self, hook_relay: object | None) -> None:
         """Compare namespaces (and hooks, once the session started) with the snapshots."""
-        for (module_name, name), before in self._snapshot.items():
-            if value_now(module_name, name) is not before:
-                self._note(f"{module_name}.{name} was replaced")
+        for namespace, name, before, label in self._snapshot:
+            if namespace.get(name) is not before:
+                self._note(f"{label} was replaced")
         if self._hooks is not None and hook_relay is not None:
             now = self.hooks_now(hook_relay)
             changed = [name for name, impls in self._hooks.items() if now.get(name) != impls]
