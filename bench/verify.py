@@ -1,5 +1,6 @@
 """What the sandbox costs: verifying one typical step in the sandbox beside plain pytest
-on the same files, in one run; and the time of the whole hostile-code suite.
+on the same files, in one run, in both checking modes (the solution in its own process,
+and in the test process); and the time of the whole hostile-code suite.
 
     .venv/bin/python bench/verify.py [--repeat 5] [--no-hostile]
 """
@@ -21,6 +22,7 @@ from rich.table import Table
 
 from coauthor.pipeline.verify import verify_step
 from coauthor.sandbox import Limits, RlimitSandbox, Sandbox, run_pytest, sandbox_for
+from coauthor.sandbox.boundary import IN_PROCESS, ISOLATED
 from coauthor.sandbox.pytest_runner import PYTEST_ARGS
 from coauthor.schemas import Step
 from coauthor.testing import SOLUTION, TESTS
@@ -97,18 +99,27 @@ def main() -> None:
     ]
     files = {"solution.py": SOLUTION, "test_step.py": TESTS}
     for box in sandboxes:
-        rows.append(
-            (
-                f"{box.isolation}: one pytest run",
-                timed(lambda b=box: run_pytest(b, files, limits=limits), args.repeat),
+        for mode in (ISOLATED, IN_PROCESS):
+            rows.append(
+                (
+                    f"{box.isolation}, {mode}: one pytest run",
+                    timed(
+                        lambda b=box, m=mode: run_pytest(
+                            b, files, limits=limits, isolate="solution.py", mode=m
+                        ),
+                        args.repeat,
+                    ),
+                )
             )
-        )
-        rows.append(
-            (
-                f"{box.isolation}: verify_step (solution + coverage, starter)",
-                timed(lambda b=box: verify_step(STEP, sandbox=b, limits=limits), args.repeat),
+            rows.append(
+                (
+                    f"{box.isolation}, {mode}: verify_step",
+                    timed(
+                        lambda b=box, m=mode: verify_step(STEP, sandbox=b, limits=limits, mode=m),
+                        args.repeat,
+                    ),
+                )
             )
-        )
     base = statistics.median(rows[0][1])
     table = Table(title=f"Verifying one step (median of {args.repeat})")
     for column in ("what", "median s", "min s", "vs plain pytest"):
@@ -116,7 +127,7 @@ def main() -> None:
     for name, times in rows:
         median = statistics.median(times)
         table.add_row(name, f"{median:.2f}", f"{min(times):.2f}", f"{median / base:.2f}x")
-    console = Console()
+    console = Console(width=110)
     console.print(table)
     if not args.no_hostile:
         seconds, summary = hostile_suite()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from coauthor.sandbox import BubblewrapSandbox, RlimitSandbox, Sandbox, SandboxUnavailableError
+from coauthor.sandbox.boundary import Mode
 
 
 @functools.cache
@@ -57,3 +58,10 @@ def _processes_with(marker: str) -> list[int]:
         if marker.encode() in cmdline and state not in (b"Z", b"X"):
             found.append(int(entry.name))
     return found
+
+
+@pytest.fixture(params=["process-isolated", "in-process, tamper-evident"])
+def mode(request: pytest.FixtureRequest) -> Mode:
+    """Both ways of running the tests against a solution."""
+    chosen: Mode = request.param
+    return chosen

@@ -33,6 +33,8 @@ def verdict_line(number: int, verdict: Verdict | None) -> str:
         f"step {number}: {head} — {verdict.tests} tests, coverage {coverage}, "
         f"isolation {verdict.isolation}, {verdict.duration_s:.1f} s"
     )
+    if verdict.checking_mode:
+        line += f", {verdict.checking_mode}"
     details = verdict.problems + verdict.warnings
     return line + "".join(f"\n    - {detail}" for detail in details)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from coauthor.sandbox import Limits, PytestReport, Sandbox, run_pytest, sandbox_for
+from coauthor.sandbox.boundary import IN_PROCESS, ISOLATED, Mode
 from coauthor.schemas import Step, TestOutcome, Verdict
 from coauthor.settings import Settings
 
@@ -39,16 +40,28 @@ class Checker:
         return verify_step(step, sandbox=self.sandbox, limits=self.limits)
 
 
-def verify_step(step: Step, *, sandbox: Sandbox, limits: Limits | None = None) -> Verdict:
-    """Run the step's tests on its solution and on its starter; judge both."""
+def verify_step(
+    step: Step, *, sandbox: Sandbox, limits: Limits | None = None, mode: Mode = "auto"
+) -> Verdict:
+    """Run the step's tests on its solution and on its starter; judge both.
+
+    ``mode`` forces the process-isolated or the in-process run; by default the sandbox
+    picks process-isolated whenever the step's API allows it.
+    """
     on_solution = run_pytest(
         sandbox,
         {"solution.py": step.solution, "test_step.py": step.tests},
         limits=limits,
         coverage_of="solution.py",
+        isolate="solution.py",
+        mode=mode,
     )
     on_starter = run_pytest(
-        sandbox, {"solution.py": step.starter, "test_step.py": step.tests}, limits=limits
+        sandbox,
+        {"solution.py": step.starter, "test_step.py": step.tests},
+        limits=limits,
+        isolate="solution.py",
+        mode=mode,
     )
     solution = _outcomes(on_solution)
     starter = _outcomes(on_starter)
@@ -59,6 +72,7 @@ def verify_step(step: Step, *, sandbox: Sandbox, limits: Limits | None = None) -
         warnings.append(f"only {len(solution)} tests; the definition of done asks for {MIN_TESTS}")
     if on_solution.coverage_percent is not None and on_solution.coverage_percent < 80:
         warnings.append(f"the tests cover {on_solution.coverage_percent:.0f}% of the solution")
+    warnings += [f"checked in-process: {r.mode_reason}" for r in (on_solution,) if r.mode_reason]
     return Verdict(
         verified=not problems,
         tests=len(solution),
@@ -70,8 +84,13 @@ def verify_step(step: Step, *, sandbox: Sandbox, limits: Limits | None = None) -
         warnings=warnings,
         output=_output(on_solution, on_starter),
         isolation=on_solution.isolation,
+        checking_mode=_weaker(on_solution.mode, on_starter.mode),
         duration_s=round(on_solution.duration_s + on_starter.duration_s, 3),
     )
+
+
+def _weaker(first: str, second: str) -> str:
+    return first if first == IN_PROCESS or second == ISOLATED else second
 
 
 def _outcomes(report: PytestReport) -> dict[str, TestOutcome]:
@@ -97,6 +116,9 @@ def _problems(
             problems.append(f"refused files in the {label} run: {', '.join(report.rejected_files)}")
         if report.forged_records:
             problems.append(f"the {label} run tampered with the test report")
+        if report.tampered:
+            seen = "; ".join(report.tampered[:3])
+            problems.append(f"the {label} run tampered with pytest or the driver: {seen}")
         if report.result.timed_out:
             problems.append(f"the {label} run hit the time limit")
     if solution and not on_solution.finished and not on_solution.result.timed_out:

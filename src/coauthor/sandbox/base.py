@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ CPU = "cpu"
 MEMORY = "memory"
 FILE_SIZE = "file_size"
 OUTPUT = "output"
+DISK_FULL = "disk_full"
 
 
 class SandboxUnavailableError(RuntimeError):
@@ -37,6 +39,11 @@ class Limits:
     """Kept per stream; the rest is read and dropped, never buffered."""
     max_output_bytes: int = 512_000_000
     """A stream producing more than this gets the run killed (reason ``output``)."""
+    call_seconds: float = 10.0
+    """Per call into a solution running in its own process (process-isolated mode)."""
+    work_mb: int = 256
+    """Total size of the writable work folder: under bubblewrap a tmpfs of this size, so a
+    run never grows the host's disk; writing past it fails inside with ENOSPC."""
 
     def rlimits(self) -> dict[str, tuple[int, int]]:
         """The rlimits the launcher applies; the CPU hard limit leaves room for SIGXCPU."""
@@ -63,7 +70,7 @@ class Result:
     isolation: str
     timed_out: bool = False
     killed_reason: str | None = None
-    """wall_timeout, cpu, memory, file_size, output, or ``signal SIGxxx``; a diagnosis."""
+    """wall_timeout, cpu, memory, file_size, disk_full, output, or ``signal SIGxxx``."""
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     files_out: dict[str, bytes] = field(default_factory=dict)
@@ -95,10 +102,15 @@ class Sandbox(ABC):
         side_channel: bool = False,
         helpers: bool = False,
         extra_env: Mapping[str, str] | None = None,
+        pass_fds: Mapping[str, int] | None = None,
+        stop: threading.Event | None = None,
     ) -> Result:
         """Write ``files``, run ``command`` there, read back ``collect`` paths.
 
         ``helpers`` puts the trusted driver modules (``sandbox_probe``) on PYTHONPATH,
         read-only; ``side_channel`` opens a pipe to the host and names its fd in
         ``$SANDBOX_REPORT_FD``. ``extra_env`` must not carry secrets (checked by name).
+        ``pass_fds`` hands host fds to the command, each named by an environment variable;
+        the sandbox owns them from then on and closes them once the command has started.
+        Setting ``stop`` ends the run as if its wall clock had run out.
         """

@@ -2,13 +2,14 @@
 
 The sandbox sees read-only system dirs and the interpreter's prefixes, a fresh /proc, /dev and
 size-capped /tmp, the trusted helpers at /sandbox/helpers and its work folder at /sandbox/task
-(the only writable host path). It has no network (only its own loopback), cannot see host
+(no host path is writable). It has no network (only its own loopback), cannot see host
 processes, and dies with its pid namespace. Run as root, bubblewrap makes no user namespace
 and the launcher switches to uid/gid 65534, since the kernel never applies RLIMIT_NPROC to a
 process whose real uid is host root (even inside a user namespace); run as another user, a
-user namespace (no nested ones) maps that user. Not covered: no seccomp filter (so, as
-root, the sandboxed user may still create its own unprivileged user namespace) and no disk
-quota on the work folder beyond RLIMIT_FSIZE per file.
+user namespace (no nested ones) maps that user. The work folder is a tmpfs of
+``Limits.work_mb`` filled by the launcher from a read-only staging bind, so the run never
+writes to the host's disk. Not covered: no seccomp filter (so, as root, the sandboxed user
+may still create its own unprivileged user namespace).
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ from coauthor.sandbox import workdir
 from coauthor.sandbox.base import PROBE_DIR, Limits, SandboxUnavailableError
 from coauthor.sandbox.env import sandbox_env
 from coauthor.sandbox.interpreter import interpreter_roots
-from coauthor.sandbox.local import Launch, LocalSandbox, launcher_config
+from coauthor.sandbox.local import Launch, LocalSandbox, Request, launcher_config
 from coauthor.sandbox.process import Controller, Pipes
 
 NOBODY = 65534
 TASK_DIR = "/sandbox/task"
+STAGE_DIR = "/sandbox/stage"
 HELPERS_DIR = "/sandbox/helpers"
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
@@ -90,6 +92,7 @@ class BubblewrapSandbox(LocalSandbox):
 
     isolation = "bubblewrap"
     extra_pipes = ("info",)
+    collects_by_pipe = True
 
     def __init__(
         self,
@@ -128,6 +131,7 @@ class BubblewrapSandbox(LocalSandbox):
         *,
         pipes: Pipes,
         env_extra: dict[str, str],
+        request: Request,
     ) -> Launch:
         bin_dir = os.path.dirname(self.python)
         env = sandbox_env(bin_dirs=[bin_dir], home="/tmp", tmpdir="/tmp", extra=env_extra)
@@ -136,7 +140,15 @@ class BubblewrapSandbox(LocalSandbox):
         argv += ["--chdir", TASK_DIR, "--clearenv"]
         for name, value in sorted(env.items()):
             argv += ["--setenv", name, value]
-        config = launcher_config(limits, drop_to=self.owner, reap=False)
+        collect_fd = pipes.write.get("collect")
+        config = launcher_config(
+            limits,
+            drop_to=self.owner,
+            reap=False,
+            stage=STAGE_DIR,
+            collect=request.collect,
+            collect_fd=collect_fd,
+        )
         launcher = f"{HELPERS_DIR}/sandbox_launch.py"
         argv += ["--", self.python, "-I", "-S", launcher, config, *command]
         return Launch(argv=argv, env={"PATH": "/usr/bin:/bin"}, cwd=str(folder.root))
@@ -172,7 +184,10 @@ class BubblewrapSandbox(LocalSandbox):
             args += ["--ro-bind", root, root]
         args += _dirs("/sandbox", made)
         args += ["--ro-bind", str(PROBE_DIR), HELPERS_DIR]
-        args += ["--bind", str(folder.work), TASK_DIR, "--remount-ro", "/"]
+        args += ["--ro-bind", str(folder.work), STAGE_DIR]
+        work_bytes = str(limits.work_mb * 1024 * 1024)
+        args += ["--perms", "0777", "--size", work_bytes, "--tmpfs", TASK_DIR]
+        args += ["--remount-ro", "/"]
         return args
 
 

@@ -19,7 +19,7 @@ from contextlib import suppress
 from coauthor.sandbox import workdir
 from coauthor.sandbox.base import PROBE_DIR, Limits
 from coauthor.sandbox.env import sandbox_env
-from coauthor.sandbox.local import Launch, LocalSandbox, launcher_config
+from coauthor.sandbox.local import Launch, LocalSandbox, Request, launcher_config
 from coauthor.sandbox.process import Controller, Pipes
 
 
@@ -61,6 +61,7 @@ class RlimitSandbox(LocalSandbox):
         *,
         pipes: Pipes,
         env_extra: dict[str, str],
+        request: Request,
     ) -> Launch:
         bin_dir = os.path.dirname(self.python)
         home = str(folder.home)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import sys
+import threading
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,13 +34,32 @@ class Launch:
     cwd: str
 
 
-def launcher_config(limits: Limits, *, drop_to: int | None, reap: bool) -> str:
+@dataclass(frozen=True)
+class Request:
+    """What the caller asked for beyond the command: files to send back."""
+
+    collect: tuple[str, ...] = ()
+
+
+def launcher_config(
+    limits: Limits,
+    *,
+    drop_to: int | None,
+    reap: bool,
+    stage: str | None = None,
+    collect: Sequence[str] = (),
+    collect_fd: int | None = None,
+) -> str:
     """Arguments for ``_probe/sandbox_launch.py``, which applies them before any user code."""
     config = {
         "rlimits": {name: list(pair) for name, pair in limits.rlimits().items()},
         "drop_to": [drop_to, drop_to] if drop_to is not None else None,
         "reap": reap,
         "nproc_relative": reap,
+        "stage": stage,
+        "collect": list(collect) if collect_fd is not None else [],
+        "collect_fd": collect_fd,
+        "collect_cap": limits.output_bytes,
     }
     return json.dumps(config, sort_keys=True)
 
@@ -73,6 +95,8 @@ class LocalSandbox(Sandbox):
     """uid (and gid) the work folder is handed to, when the sandbox drops root."""
     extra_pipes: tuple[str, ...] = ()
     """Host pipes the wrapper itself needs (bubblewrap: ``info``)."""
+    collects_by_pipe = False
+    """The work folder lives only inside the sandbox: collected files come down a pipe."""
 
     @abstractmethod
     def _launch(
@@ -83,6 +107,7 @@ class LocalSandbox(Sandbox):
         *,
         pipes: Pipes,
         env_extra: dict[str, str],
+        request: Request,
     ) -> Launch: ...
 
     @abstractmethod
@@ -102,18 +127,61 @@ class LocalSandbox(Sandbox):
         side_channel: bool = False,
         helpers: bool = False,
         extra_env: Mapping[str, str] | None = None,
+        pass_fds: Mapping[str, int] | None = None,
+        stop: threading.Event | None = None,
     ) -> Result:
         limits = limits or Limits()
+        pending = dict(pass_fds or {})  # fds not yet handed on: closed here
+        try:
+            return self._run(
+                files,
+                command,
+                limits=limits,
+                stdin=stdin,
+                collect=collect,
+                side_channel=side_channel,
+                helpers=helpers,
+                extra_env=extra_env,
+                pass_fds=pending,
+                stop=stop,
+            )
+        finally:
+            for fd in pending.values():
+                os.close(fd)
+
+    def _run(
+        self,
+        files: Mapping[str, str | bytes],
+        command: Sequence[str],
+        *,
+        limits: Limits,
+        stdin: bytes,
+        collect: Sequence[str],
+        side_channel: bool,
+        helpers: bool,
+        extra_env: Mapping[str, str] | None,
+        pass_fds: dict[str, int],
+        stop: threading.Event | None,
+    ) -> Result:
         env_extra = _checked_request(command, stdin=stdin, collect=collect, extra_env=extra_env)
         if helpers:
             env_extra["PYTHONPATH"] = self._helpers_path()
         folder = workdir.create(files, parent=self.workdir_parent, owner=self.owner)
         try:
+            by_pipe = bool(collect) and self.collects_by_pipe
             names = [*self.extra_pipes, *(["side"] if side_channel else [])]
+            names += ["collect"] if by_pipe else []
             with open_pipes(names) as pipes:
                 if side_channel:
                     env_extra[REPORT_FD_VAR] = str(pipes.write["side"])
-                launch = self._launch(folder, command, limits, pipes=pipes, env_extra=env_extra)
+                for name in list(pass_fds):
+                    check_env_name(name)
+                    env_extra[name] = str(pass_fds[name])
+                    pipes.passed.append(pass_fds.pop(name))
+                request = Request(collect=tuple(collect))
+                launch = self._launch(
+                    folder, command, limits, pipes=pipes, env_extra=env_extra, request=request
+                )
                 outcome = execute(
                     launch.argv,
                     env=launch.env,
@@ -122,10 +190,14 @@ class LocalSandbox(Sandbox):
                     limits=limits,
                     pipes=pipes,
                     controller=self._controller(),
+                    stop=stop,
                 )
-            files_out, truncated = workdir.read_back(
-                folder.work, collect, max_bytes=limits.output_bytes
-            )
+            if by_pipe:
+                files_out, truncated = collected(outcome, limits.output_bytes)
+            else:
+                files_out, truncated = workdir.read_back(
+                    folder.work, collect, max_bytes=limits.output_bytes
+                )
         finally:
             workdir.remove(folder)
         return self._result(outcome, files_out, truncated)
@@ -150,3 +222,20 @@ class LocalSandbox(Sandbox):
             files_truncated=tuple(truncated),
             side_channel=bytes(side.head) if side is not None else b"",
         )
+
+
+def collected(outcome: Outcome, max_bytes: int) -> tuple[dict[str, bytes], list[str]]:
+    """Files the launcher sent down the collect pipe (one JSON line each)."""
+    sink = outcome.sinks.get("collect")
+    found: dict[str, bytes] = {}
+    truncated: list[str] = []
+    for line in bytes(sink.head).split(b"\n")[:-1] if sink is not None else []:
+        try:
+            record = json.loads(line)
+            name, data = str(record["name"]), base64.b64decode(record["data"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        found[name] = data[:max_bytes]
+        if record.get("truncated") or len(data) > max_bytes:
+            truncated.append(name)
+    return found, truncated

@@ -6,13 +6,14 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from coauthor.sandbox.base import CPU, FILE_SIZE, MEMORY, OUTPUT, WALL_TIMEOUT, Limits
+from coauthor.sandbox.base import CPU, DISK_FULL, FILE_SIZE, MEMORY, OUTPUT, WALL_TIMEOUT, Limits
 
 MAX_STDIN = 65536
 """Fits a pipe buffer, so writing it can never block on a child that does not read."""
@@ -60,6 +61,8 @@ class Pipes:
 
     read: dict[str, int] = field(default_factory=dict)
     write: dict[str, int] = field(default_factory=dict)
+    passed: list[int] = field(default_factory=list)
+    """The caller's fds handed to the command as they are (closed by the caller)."""
 
     def close_write(self) -> None:
         for fd in self.write.values():
@@ -76,7 +79,7 @@ def open_pipes(names: Sequence[str]) -> Iterator[Pipes]:
         yield pipes
     finally:
         pipes.close_write()
-        for fd in pipes.read.values():
+        for fd in [*pipes.read.values(), *pipes.passed]:
             os.close(fd)
 
 
@@ -108,6 +111,7 @@ def execute(
     limits: Limits,
     pipes: Pipes,
     controller: Controller,
+    stop: threading.Event | None = None,
 ) -> Outcome:
     """Run to completion or until killed; memory stays bounded whatever is printed."""
     start = time.monotonic()
@@ -118,16 +122,19 @@ def execute(
         stderr=subprocess.PIPE,
         env=dict(env),
         cwd=cwd,
-        pass_fds=tuple(pipes.write.values()),
+        pass_fds=(*pipes.write.values(), *pipes.passed),
         start_new_session=True,
     )
     pipes.close_write()
+    while pipes.passed:
+        os.close(pipes.passed.pop())
     _feed_stdin(proc, stdin)
     assert proc.stdout is not None and proc.stderr is not None
     caps = {"stdout": limits.output_bytes, "stderr": limits.output_bytes}
-    caps.update({"side": _SIDE_CHANNEL_CAP, "info": _INFO_CAP})
+    caps.update({"side": _SIDE_CHANNEL_CAP, "info": _INFO_CAP, "collect": _SIDE_CHANNEL_CAP})
     fds = {"stdout": proc.stdout.fileno(), "stderr": proc.stderr.fileno(), **pipes.read}
     pump = _Pump(proc, fds, caps, controller, limits)
+    pump.stop_event = stop
     try:
         pump.run(start + limits.wall_seconds)
     finally:
@@ -172,6 +179,7 @@ class _Pump:
             self.selector.register(fd, selectors.EVENT_READ, name)
         self.timed_out = self.overflow = False
         self.stopped_at: float | None = None
+        self.stop_event: threading.Event | None = None
 
     def run(self, deadline: float) -> None:
         exited_at: float | None = None
@@ -183,7 +191,8 @@ class _Pump:
                 not self.selector.get_map() or now - exited_at > _LINGER_S
             ):
                 return
-            if self.stopped_at is None and now >= deadline:
+            asked = self.stop_event is not None and self.stop_event.is_set()
+            if self.stopped_at is None and (now >= deadline or asked):
                 self.timed_out = True
                 self._stop()
             elif self.stopped_at is not None and now - self.stopped_at > _KILL_GRACE_S:
@@ -232,6 +241,8 @@ def diagnose(outcome: Outcome, stderr_tail: str) -> str | None:
         return CPU
     if code == -signal.SIGXFSZ or "File too large" in stderr_tail:
         return FILE_SIZE
+    if "No space left on device" in stderr_tail:
+        return DISK_FULL
     if any(mark in stderr_tail for mark in ("MemoryError", "Cannot allocate memory", "bad_alloc")):
         return MEMORY
     if code < 0:

@@ -32,6 +32,10 @@ class Records:
     coverage_error: str | None = None
     forged: int = 0
     valid: int = 0
+    fallbacks: list[str] = field(default_factory=list)
+    """Why the stand-in could not carry a value (the step then runs in-process)."""
+    tampered: list[str] = field(default_factory=list)
+    """What the driver saw changing in pytest, pluggy or itself during the run."""
 
 
 def verify(raw: bytes, key: bytes) -> Records:
@@ -71,6 +75,10 @@ def _add(records: Records, body: dict[str, Any]) -> None:
     elif kind == "finish":
         records.finished = True
         records.exit_status = int(body["exitstatus"])
+    elif kind == "fallback":
+        records.fallbacks.append(str(body.get("reason", ""))[:500])
+    elif kind == "tamper":
+        records.tampered.append(str(body.get("what", ""))[:500])
     elif kind == "coverage" and "percent" in body:
         records.coverage_percent = float(body["percent"])
     elif kind == "coverage":

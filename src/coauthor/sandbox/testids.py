@@ -23,6 +23,14 @@ _FORBIDDEN_NAMES = frozenset(
         "usercustomize.py",
         "sandbox_probe.py",
         "sandbox_launch.py",
+        "sandbox_proxy.py",
+        "sandbox_server.py",
+        "sandbox_wire.py",
+        "sandbox_watch.py",
+        "sandbox_inplace.py",
+        "sandbox_frames.py",
+        "sandbox_objects.py",
+        "sandbox_remote.py",
     }
 )
 _PARAM_SUFFIX = re.compile(r"\[.*\]$", re.DOTALL)

@@ -131,6 +131,11 @@ class Verdict(Strict):
     )
     output: str = Field(default="", max_length=20_000, description="Trimmed pytest output")
     isolation: str = ""
+    checking_mode: str = Field(
+        default="",
+        description="process-isolated (the solution ran in its own process) or "
+        "in-process, tamper-evident; empty in verdicts from before the modes",
+    )
     duration_s: float = 0.0
     repair_rounds: int = 0
     repairs: list[str] = Field(

@@ -63,6 +63,8 @@ def verdict_details(verdict: Verdict | None) -> None:
     for warning in verdict.warnings:
         st.markdown(f"- :orange[warning:] {warning}")
     isolation(verdict.isolation)
+    if verdict.checking_mode:
+        st.caption(f"Checking mode: {verdict.checking_mode}")
     if verdict.repairs:
         st.markdown("Repairs: " + "; ".join(verdict.repairs))
     if verdict.output:

@@ -2,20 +2,26 @@
 
 Run as ``python -I -S sandbox_launch.py CONFIG_JSON COMMAND...``. It applies the rlimits
 (here rather than in the host's ``preexec_fn`` so that bubblewrap itself is not limited and
-RLIMIT_NPROC counts the right user), drops root to an unprivileged uid when asked, and then
-either execs COMMAND (bubblewrap: the pid namespace reaps everything) or supervises it as a
-child subreaper (fallback: no pid namespace, so escaped grandchildren must be hunted down).
+RLIMIT_NPROC counts the right user), drops root to an unprivileged uid when asked, copies the
+step's files from a read-only staging folder into the size-capped work tmpfs (bubblewrap),
+and then either execs COMMAND (bubblewrap: the pid namespace reaps everything), runs it and
+sends the requested files back down a pipe (bubblewrap with ``collect``: they live only in
+the tmpfs), or supervises it as a child subreaper (fallback: no pid namespace, so escaped
+grandchildren must be hunted down).
 Standard library only; it must import nothing from the work folder.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import ctypes
 import json
 import os
 import resource
+import shutil
 import signal
+import stat
 import sys
 import time
 
@@ -135,14 +141,74 @@ def _supervise(command: list[str]) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
+def _stage_in(config: dict[str, object]) -> None:
+    """Fill the work tmpfs (the current folder) from the read-only staging folder."""
+    stage = config.get("stage")
+    if not isinstance(stage, str):
+        return
+    for folder, dirnames, filenames in os.walk(stage):
+        rel = os.path.relpath(folder, stage)
+        for name in dirnames:
+            os.mkdir(os.path.join(rel, name), 0o755)
+        for name in filenames:
+            shutil.copyfile(os.path.join(folder, name), os.path.join(rel, name))
+
+
+def _read_regular(name: str, cap: int) -> bytes | None:
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return handle.read(cap + 1)
+
+
+def _send_back(fd: int, names: list[str], cap: int) -> None:
+    for name in names:
+        if os.path.realpath(name) != os.path.join(os.getcwd(), name):
+            continue  # a symlinked folder on the way: never followed
+        data = _read_regular(name, cap)
+        if data is None:
+            continue
+        record = {"name": name, "data": base64.b64encode(data[:cap]).decode()}
+        line = (json.dumps({**record, "truncated": len(data) > cap}) + "\n").encode()
+        while line:
+            line = line[os.write(fd, line) :]
+
+
+def _run_and_collect(command: list[str], config: dict[str, object]) -> int:
+    """Run COMMAND as a child that never holds the collect pipe, then send the files."""
+    fd, names, cap = config["collect_fd"], config["collect"], config["collect_cap"]
+    assert isinstance(fd, int) and isinstance(names, list) and isinstance(cap, int)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(fd)
+            os.execvp(command[0], command)
+        except BaseException as exc:
+            os.write(2, f"sandbox launcher: cannot run {command[0]!r}: {exc}\n".encode())
+        os._exit(127)
+    os.close(0)
+    status = os.waitpid(pid, 0)[1]
+    _send_back(fd, [str(name) for name in names], cap)
+    if os.WIFSIGNALED(status):
+        return 128 + os.WTERMSIG(status)
+    return os.waitstatus_to_exitcode(status)
+
+
 def main(argv: list[str]) -> int:
     config = json.loads(argv[1])
     command = argv[2:]
     _apply_limits(config)
     _drop_privileges(config)
     os.umask(0o022)
+    _stage_in(config)
     if config.get("reap"):
         return _supervise(command)
+    if config.get("collect"):
+        return _run_and_collect(command, config)
     try:
         os.execvp(command[0], command)
     except OSError as exc:

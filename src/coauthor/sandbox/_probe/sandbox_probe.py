@@ -14,13 +14,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
 import io
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from coauthor.sandbox._probe.sandbox_watch import Watch
+else:
+    from sandbox_watch import Watch
 
 _DETAIL_CHARS = 2000
 
@@ -47,19 +53,49 @@ def _short(text: str) -> str:
     return text if len(text) <= _DETAIL_CHARS else text[:_DETAIL_CHARS] + "\n[...]"
 
 
+FALLBACKS: list[str] = []
+"""Why the solution's stand-in could not carry a value; sent signed with the next record."""
+
+
+def fallback_notice(reason: str) -> None:
+    """Called by the stand-in; it can only ask for the weaker in-process run."""
+    FALLBACKS.append(str(reason)[:500])
+
+
 class _Reporter:
     """pytest plugin registered by object, so no conftest or entry point is involved."""
 
-    def __init__(self, channel: _Channel) -> None:
-        self._channel = channel
+    def __init__(self, channel: _Channel, watch: Watch) -> None:
+        # bound now, so replacing a method on the class later changes nothing here
+        self._send = channel.send
+        self._watch = watch
+        self._hooks: object = None
+        self._sent = self._fallbacks_sent = 0
+        self._flush_now = self._flush
+
+    def _flush(self) -> None:
+        """Send what the watch found and the stand-in's fallback notices since last time."""
+        self._watch.check(self._hooks)
+        for what in self._watch.found[self._sent :]:
+            self._send({"kind": "tamper", "what": what})
+        self._sent = len(self._watch.found)
+        for reason in FALLBACKS[self._fallbacks_sent :]:
+            self._send({"kind": "fallback", "reason": reason})
+        self._fallbacks_sent = len(FALLBACKS)
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._hooks = session.config.pluginmanager.hook
+        self._watch.session_started(self._hooks)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        self._flush_now()
         if report.failed:
             detail = _short(report.longreprtext)
             body = {"kind": "collect", "nodeid": report.nodeid, "detail": detail}
-            self._channel.send(body)
+            self._send(body)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self._flush_now()
         body = {
             "kind": "phase",
             "nodeid": report.nodeid,
@@ -68,10 +104,11 @@ class _Reporter:
             "xfail": hasattr(report, "wasxfail"),
             "detail": _short(report.longreprtext) if report.failed else "",
         }
-        self._channel.send(body)
+        self._send(body)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        self._channel.send({"kind": "finish", "exitstatus": int(exitstatus)})
+        self._flush_now()
+        self._send({"kind": "finish", "exitstatus": int(exitstatus)})
 
 
 def _read_handshake() -> dict[str, Any]:
@@ -83,17 +120,17 @@ def _read_handshake() -> dict[str, Any]:
     return handshake
 
 
-def _run_with_coverage(channel: _Channel, target: str, args: list[str]) -> int:
+def _run_with_coverage(channel: _Channel, reporter: _Reporter, target: str, args: list[str]) -> int:
     try:
         import coverage
     except ImportError:
         channel.send({"kind": "coverage", "error": "coverage is not installed"})
-        return int(pytest.main(args, plugins=[_Reporter(channel)]))
+        return int(pytest.main(args, plugins=[reporter]))
     include = [os.path.abspath(target)]
     cov = coverage.Coverage(data_file=None, include=include, config_file=False)
     cov.start()
     try:
-        code = int(pytest.main(args, plugins=[_Reporter(channel)]))
+        code = int(pytest.main(args, plugins=[reporter]))
     finally:
         cov.stop()
     try:
@@ -108,10 +145,15 @@ def main(args: list[str]) -> int:
     handshake = _read_handshake()
     fd = int(os.environ["SANDBOX_REPORT_FD"])
     channel = _Channel(fd, bytes.fromhex(handshake["key"]))
+    if "SANDBOX_CALLS_IN" in os.environ:  # before the work folder is on sys.path
+        importlib.import_module("sandbox_proxy")
+    watch = Watch()
+    watch.arm()
+    reporter = _Reporter(channel, watch)
     target = handshake.get("coverage_of")
     if target:
-        return _run_with_coverage(channel, str(target), args)
-    return int(pytest.main(args, plugins=[_Reporter(channel)]))
+        return _run_with_coverage(channel, reporter, str(target), args)
+    return int(pytest.main(args, plugins=[reporter]))
 
 
 if __name__ == "__main__":
