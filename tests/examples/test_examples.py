@@ -89,4 +89,4 @@ def test_the_step_passes_the_checking_system(task: Task, number: int) -> None:
     assert verdict.weak_tests == []
     assert set(verdict.starter_outcomes.values()) <= {"failed", "error"}
     assert verdict.coverage is not None and verdict.coverage >= MIN_COVERAGE
-    assert verdict.warnings == []
+    assert [w for w in verdict.warnings if not w.startswith("checked in-process")] == []
