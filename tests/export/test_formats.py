@@ -54,13 +54,19 @@ def test_every_format_says_each_steps_verdict(name: str, tmp_path: Path) -> None
     task = make_task()
     task.steps.append(task.steps[0].model_copy(update={"title": "Broken", "verdict": None}))
     task.steps[2].verdict = Verdict(
-        verified=False, tests=3, problems=["the starter passes test_positive_uplift"]
+        verified=False,
+        tests=3,
+        problems=["the starter passes test_positive_uplift"],
+        checking_mode="in-process, tamper-evident",
+        isolation="bubblewrap",
     )
     text = written(exporter(name).export(task, tmp_path, task_id=1, revision=1))
     if name == "json":
         verdicts = [s["verdict"] for s in json.loads(text)["task"]["steps"]]
         assert [v and v["verified"] for v in verdicts] == [True, None, False]
+        assert verdicts[2]["checking_mode"] == "in-process, tamper-evident"
         return
+    assert "Checked in-process, tamper-evident, under bubblewrap." in text
     assert "Verified: the reference solution passes all 3 tests" in text
     assert "Not verified yet: the checking system has not run this step's tests." in text
     assert "Not verified: the checking system found problems" in text

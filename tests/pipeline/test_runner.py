@@ -29,6 +29,10 @@ STAGES = [
 class Recorder(Events):
     def __init__(self) -> None:
         self.seen: list[tuple[str, str, int | None]] = []
+        self.notes: list[str] = []
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
 
     def stage_started(self, stage: str, *, step: int | None = None, total: int = 0) -> None:
         self.seen.append(("start", stage, step))
@@ -122,8 +126,10 @@ def test_an_authors_plan_and_lessons_are_used_as_given(store: Store) -> None:
     run = start_run(store, brief, model="scripted", plan=edited)
     assert store.run(run.id).brief.steps == 2
     replies = run_replies(2, lessons=False)[1:]  # no lessons and no plan call
-    outcome = runner(store, replies).execute(run.id)
+    events = Recorder()
+    outcome = runner(store, replies, events).execute(run.id)
     assert outcome.revision.task.plan.title == "Edited by the author"
+    assert not [note for note in events.notes if "resuming" in note]  # a new run, not a resumed one
 
 
 def test_the_master_document_edited_in_the_studio_is_in_force(store: Store) -> None:

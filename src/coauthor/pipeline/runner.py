@@ -65,6 +65,7 @@ def start_run(
     the runner does not generate another one."""
     if plan is not None and len(plan.steps) != brief.steps:
         brief = brief.model_copy(update={"steps": len(plan.steps)})
+    options = (options or RunOptions()).model_copy(update={"given_plan": plan is not None})
     run = store.create_run(brief, model=model, options=options)
     if plan is not None:
         store.save_checkpoint(run.id, "plan", plan.model_dump(mode="json"))
@@ -121,8 +122,9 @@ class Runner:
     def _stages(self, run: RunInfo, stage: _Stage) -> tuple[Task, list[Snapshot]]:
         """The finished task, and the versions before it when repairs changed steps."""
         done = Checkpoints(self.store, run.id)
-        if len(done):
-            self.events.note(f"resuming after {len(done)} finished stages")
+        finished = len(done) - (1 if run.options.given_plan and "plan" in done.saved else 0)
+        if finished > 0:
+            self.events.note(f"resuming after {finished} finished stages")
         exemplar = choose(self.store, run.brief, budget_tokens=self.exemplar_tokens)
         if exemplar is not None:
             self.events.note(f"exemplar: {exemplar.source} '{exemplar.title}'")

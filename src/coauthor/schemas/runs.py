@@ -38,6 +38,8 @@ class RunOptions(Strict):
     """Choices a run was started with; resuming it makes the same ones unless told otherwise."""
 
     verify: bool = True
+    given_plan: bool = False
+    """The author gave the plan (saved as the run's first checkpoint before it started)."""
 
 
 def expected_stages(brief: TaskBrief, *, verify: bool) -> int:
