@@ -8,6 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.pool import StaticPool
 
@@ -44,10 +46,40 @@ def make_engine(url: str) -> sa.Engine:
     return engine
 
 
-def upgrade(engine: sa.Engine) -> None:
-    """Bring the schema to the latest migration (a no-op when it is there already)."""
+def _config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: sa.Engine, target: str = "head") -> None:
+    """Bring the schema to migration ``target``, by default the latest (a no-op when it is
+    there already); alembic's CommandError when the database's revision is unknown here."""
+    config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, target)
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    """The migration the database is at; None for an empty database."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def latest_revision() -> str:
+    """The newest migration this code knows."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def upgrade_database(url: str) -> tuple[str | None, str | None]:
+    """Apply the pending migrations to the database at ``url``: its revision before, after."""
+    engine = make_engine(url)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+        return before, current_revision(engine)
+    finally:
+        engine.dispose()
