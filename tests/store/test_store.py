@@ -266,3 +266,21 @@ def test_missing_ids_raise_not_found(store: Store) -> None:
     for call in calls:
         with pytest.raises(NotFoundError):
             call()
+
+
+def test_values_postgresql_refuses_are_stored_alike_on_both(store: Store) -> None:
+    """NUL in text, text past a column's length, NaN in JSON: SQLite takes them as they
+    are, PostgreSQL refuses them, so both get the same storable form."""
+    task_id = store.create_task(make_task("Cart\x00"), source="x" * 150, note="a\x00b").id
+    head = store.revision(task_id)
+    assert (store.task(task_id).title, head.note) == ("Cart\ufffd", "a\ufffdb")
+    assert head.source == "x" * 100
+    assert head.task.title == "Cart\x00"  # the content is JSON, which keeps NUL escaped
+    store.log_call(CallRecord("m", [], "ok\x00", Usage(), 0.0), stage="s" * 150)
+    [entry] = store.logbook()
+    assert (entry.reply, entry.stage) == ("ok\ufffd", "s" * 100)
+    run = store.create_run(make_task().brief, model="scripted")
+    store.save_checkpoint(run.id, "s" * 150, {"score": float("nan"), "all": [float("inf"), 1.5]})
+    assert store.checkpoints(run.id) == {"s" * 100: {"score": None, "all": [None, 1.5]}}
+    store.save_checkpoint(run.id, "s" * 150, {"score": 2.0})
+    assert store.checkpoints(run.id) == {"s" * 100: {"score": 2.0}}
