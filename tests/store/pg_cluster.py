@@ -20,6 +20,9 @@ SERVER_OPTIONS = (
 )
 
 
+DEBIAN_SERVERS = Path("/usr/lib/postgresql")
+
+
 class NoServerError(Exception):
     """No PostgreSQL server binaries on this machine."""
 
@@ -106,9 +109,9 @@ def server_bin() -> Path:
     """The newest installed server's ``bin`` folder (Debian keeps them off PATH)."""
     on_path = shutil.which("initdb")
     if on_path is not None and shutil.which("pg_ctl") is not None:
-        return Path(on_path).parent
+        return Path(on_path).resolve().parent
     found = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        DEBIAN_SERVERS.glob("*/bin/initdb"),
         key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
     )
     if not found:
