@@ -45,7 +45,7 @@ class Cluster:
         return url if schema is None else f"{url}?options=-csearch_path%3D{schema}"
 
     def run(self, tool: str, *args: str) -> None:
-        prefix = [] if self.user is None else ["runuser", "-u", self.user, "--"]
+        prefix = [] if self.user is None else as_user(self.user)
         env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
         subprocess.run(
             [*prefix, str(self.bin / tool), *args],
@@ -131,6 +131,14 @@ def server_user() -> str | None:
             continue
         return name
     raise NoServerError("running as root and neither a postgres nor a nobody user exists")
+
+
+def as_user(name: str) -> list[str]:
+    """A command prefix that runs the rest as user ``name`` (root only)."""
+    if shutil.which("runuser") is not None:
+        return ["runuser", "-u", name, "--"]
+    entry = pwd.getpwnam(name)
+    return ["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--init-groups"]
 
 
 def free_port() -> int:

@@ -284,3 +284,15 @@ def test_values_postgresql_refuses_are_stored_alike_on_both(store: Store) -> Non
     assert store.checkpoints(run.id) == {"s" * 100: {"score": None, "all": [None, 1.5]}}
     store.save_checkpoint(run.id, "s" * 150, {"score": 2.0})
     assert store.checkpoints(run.id) == {"s" * 100: {"score": 2.0}}
+
+
+def test_a_run_is_claimed_by_one_owner_at_a_time(store: Store) -> None:
+    run = store.create_run(make_task().brief, model="scripted").id
+    assert store.claim_run(run, "1@a", replacing=None)
+    assert not store.claim_run(run, "2@b", replacing=None)
+    assert not store.claim_run(run, "2@b", replacing="3@c")
+    assert store.claim_run(run, "2@b", replacing="1@a")
+    assert store.run(run).owner == "2@b"
+    store.finish_run(run, make_task())
+    assert not store.claim_run(run, "4@d", replacing=None)
+    assert store.run(run).status == "done"
