@@ -22,6 +22,10 @@ SERVER_OPTIONS = (
 
 DEBIAN_SERVERS = Path("/usr/lib/postgresql")
 
+INITDB_OPTIONS = ("-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
+ADMIN_OPTIONS = {"options": "-c lock_timeout=10s"}
+"""A test that left a transaction open fails its teardown instead of hanging it."""
+
 
 class NoServerError(Exception):
     """No PostgreSQL server binaries on this machine."""
@@ -57,18 +61,7 @@ class Cluster:
         )
 
     def start(self) -> None:
-        self.run(
-            "initdb",
-            "-D",
-            str(self.data),
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--no-sync",
-        )
+        self.run("initdb", "-D", str(self.data), *INITDB_OPTIONS)
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} {SERVER_OPTIONS}"
         log = str(self.base / "server.log")
         self.run("pg_ctl", "-D", str(self.data), "-l", log, "-w", "-o", options, "start")
@@ -96,7 +89,12 @@ class Cluster:
 
     def admin(self, statement: str) -> object:
         """Run one statement on the maintenance database; the first value it returns."""
-        engine = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+        engine = sa.create_engine(
+            self.url(),
+            isolation_level="AUTOCOMMIT",
+            poolclass=sa.NullPool,
+            connect_args=ADMIN_OPTIONS,
+        )
         try:
             with engine.connect() as connection:
                 result = connection.execute(sa.text(statement))
