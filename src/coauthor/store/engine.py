@@ -39,10 +39,12 @@ def _finite(value: object) -> object:
 
 
 def make_engine(url: str) -> sa.Engine:
-    """An engine for ``url``; SQLite gets its folder, foreign keys, WAL and a busy timeout."""
+    """An engine for ``url``; SQLite gets its folder, foreign keys, WAL and a busy timeout.
+    JSON is written by ``dump_json`` on every database."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, json_serializer=dump_json)
+        # a server may restart under a long-lived studio: test pooled connections first
+        return sa.create_engine(url, json_serializer=dump_json, pool_pre_ping=True)
     database = parsed.database or ""
     in_memory = database in ("", ":memory:") or parsed.query.get("mode") == "memory"
     if in_memory:
