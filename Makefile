@@ -34,20 +34,25 @@ $(STAMP): pyproject.toml
 	  $(BIN)/python -c '$(LLAMA_CHECK)' >/dev/null 2>&1; }
 	@touch $(STAMP)
 
-# Debian packages: bubblewrap isolates generated code; chromium drives the browser tests.
-# Each is installed only where missing, and only as root with apt-get; otherwise we say how.
-SYSTEM_PACKAGES := bwrap:bubblewrap chromium:chromium
+# Debian packages: bubblewrap isolates generated code; chromium drives the browser tests;
+# postgresql's server runs the store tests a second time on PostgreSQL (Debian keeps its
+# initdb off PATH, in /usr/lib/postgresql/VERSION/bin). Each is installed only where
+# missing, and only as root with apt-get; otherwise we say how.
+SYSTEM_PACKAGES := bwrap:bubblewrap chromium:chromium initdb:postgresql
+PG_BIN_DIRS := $(wildcard /usr/lib/postgresql/*/bin)
 
 system-deps:
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
-	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
+	  PATH="$$PATH$(foreach d,$(PG_BIN_DIRS),:$(d))" command -v "$${pair%%:*}" >/dev/null 2>&1 \
+	    || missing="$$missing $${pair#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing:$$missing"; \
 	    apt-get install -y -qq $$missing >/dev/null 2>&1 || \
 	    { apt-get update -qq >/dev/null && apt-get install -y -qq $$missing >/dev/null; } || \
-	    echo "warning: could not install$$missing (sandbox falls back to weaker isolation; browser tests skip)"; \
+	    echo "warning: could not install$$missing (sandbox falls back to weaker isolation;" \
+	      "browser tests skip; store tests skip PostgreSQL)"; \
 	  else \
 	    echo "note: please install$$missing (e.g. sudo apt-get install$$missing)"; \
 	  fi; \

@@ -1,16 +1,9 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from coauthor.schemas import Plan, StepOutline, Task, TaskBrief
 from coauthor.store import Store
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'side.db'}")
 
 
 def a_task() -> Task:

@@ -1,5 +1,6 @@
 """Persistence: tasks and their revisions, runs and checkpoints, the logbook."""
 
+from coauthor.store.engine import latest_revision, upgrade_database
 from coauthor.store.records import (
     ConflictError,
     LiveState,
@@ -30,5 +31,7 @@ __all__ = [
     "Store",
     "StoreError",
     "TaskInfo",
+    "latest_revision",
     "redact",
+    "upgrade_database",
 ]

@@ -47,12 +47,45 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def storable(value: str | None, length: int | None = None) -> str | None:
+    """Text as both databases keep it: PostgreSQL refuses NUL characters and enforces
+    lengths that SQLite ignores, so NUL becomes U+FFFD and text is cut at ``length``."""
+    if value is None:
+        return None
+    value = value.replace("\x00", "\ufffd")
+    return value if length is None else value[:length]
+
+
+class CleanText(sa.TypeDecorator[str]):
+    """Unbounded text, NUL-free (see ``storable``)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return storable(value)
+
+
+class CleanString(sa.TypeDecorator[str]):
+    """Text of at most ``length`` characters, NUL-free (see ``storable``)."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length  # named like the argument, so statement caching tells lengths apart
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return storable(value, self.length)
+
+
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime,
         JsonObject: sa.JSON,
-        str: sa.Text,
+        str: CleanText,
     }
 
 
@@ -77,7 +110,7 @@ class RevisionRow(Base):
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"))
     number: Mapped[int]
     created_at: Mapped[datetime]
-    source: Mapped[str] = mapped_column(sa.String(100))
+    source: Mapped[str] = mapped_column(CleanString(100))
     note: Mapped[str]
     content: Mapped[JsonObject]
 
@@ -92,13 +125,13 @@ class RunRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(20), index=True)
+    status: Mapped[str] = mapped_column(CleanString(20), index=True)
     brief: Mapped[JsonObject]
     model: Mapped[str]
     error: Mapped[str | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    owner: Mapped[str | None] = mapped_column(sa.String(200))
+    owner: Mapped[str | None] = mapped_column(CleanString(200))
     """``pid@host`` of the process executing the run; None when nobody is."""
     options: Mapped[JsonObject | None]
 
@@ -109,7 +142,7 @@ class CheckpointRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(sa.ForeignKey("runs.id"))
-    stage: Mapped[str] = mapped_column(sa.String(100))
+    stage: Mapped[str] = mapped_column(CleanString(100))
     data: Mapped[JsonObject]
     created_at: Mapped[datetime]
 
@@ -120,7 +153,7 @@ class LogRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("runs.id"), index=True)
     task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
-    stage: Mapped[str] = mapped_column(sa.String(100))
+    stage: Mapped[str] = mapped_column(CleanString(100))
     model: Mapped[str]
     messages: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON)
     reply: Mapped[str]
@@ -152,7 +185,7 @@ class DocumentRow(Base):
     __table_args__ = (sa.UniqueConstraint("name", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
+    name: Mapped[str] = mapped_column(CleanString(100))
     number: Mapped[int]
     text: Mapped[str]
     note: Mapped[str]
@@ -166,7 +199,7 @@ class ChatRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
-    role: Mapped[str] = mapped_column(sa.String(20))
+    role: Mapped[str] = mapped_column(CleanString(20))
     content: Mapped[str]
     meta: Mapped[JsonObject]
     created_at: Mapped[datetime]
@@ -180,7 +213,7 @@ class ExternalPageRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"))
-    target: Mapped[str] = mapped_column(sa.String(50))
+    target: Mapped[str] = mapped_column(CleanString(50))
     external_id: Mapped[str]
     updated_at: Mapped[datetime]
 
