@@ -272,13 +272,15 @@ def as_object(tree: Json) -> dict[str, Json]:
     return tree
 
 
-def _number(tree: Json) -> float:
+def as_float(tree: Json) -> float:
+    """``float(tree)`` for a number or a string (TypeError for anything else)."""
     if not isinstance(tree, (int, float, str)):
         raise TypeError(f"expected a number, not {type(tree).__name__}")
     return float(tree)
 
 
-def _integer(tree: Json) -> int:
+def as_int(tree: Json) -> int:
+    """``int(tree)`` for a number or a string (TypeError for anything else)."""
     if not isinstance(tree, (int, float, str)):
         raise TypeError(f"expected an integer, not {type(tree).__name__}")
     return int(tree)
@@ -330,7 +332,7 @@ def _decode_atom(tag: object, tree: dict[str, Json], blobs: list[bytes], depth: 
         return data if tag == "bytes" else bytearray(data)
     if tag == "complex":
         real, imag = as_list(tree["v"])[:2]
-        return complex(_number(real), _number(imag))
+        return complex(as_float(real), as_float(imag))
     if tag == "datetime":
         return datetime.datetime.fromisoformat(str(tree["v"]))
     if tag == "date":
@@ -338,7 +340,7 @@ def _decode_atom(tag: object, tree: dict[str, Json], blobs: list[bytes], depth: 
     if tag == "time":
         return datetime.time.fromisoformat(str(tree["v"]))
     if tag == "timedelta":
-        days, seconds, micro = (_integer(x) for x in as_list(tree["v"]))
+        days, seconds, micro = (as_int(x) for x in as_list(tree["v"]))
         return datetime.timedelta(days=days, seconds=seconds, microseconds=micro)
     if tag == "ndarray":
         return _load_npy(blobs, tree["b"])
@@ -380,7 +382,7 @@ def _decode_index(tree: Json, blobs: list[bytes], depth: int) -> Foreign:
     tree = as_object(tree)
     name = decode(tree["name"], blobs, depth + 1)
     if tree.get("$") == "RangeIndex":
-        start, stop, step = (_integer(x) for x in as_list(tree["v"]))
+        start, stop, step = (as_int(x) for x in as_list(tree["v"]))
         return pandas.RangeIndex(start, stop, step, name=name)
     return pandas.Index(_decode_column(tree["data"], blobs, depth), name=name)
 
