@@ -15,7 +15,7 @@ import builtins
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from coauthor.sandbox._probe import sandbox_wire as wire
 from coauthor.sandbox.class_api import decorator_name, read_class
@@ -30,11 +30,11 @@ Mode = Literal["auto", "process-isolated", "in-process, tamper-evident"]
 class Api:
     """What of the solution crosses the boundary, and what keeps the step in-process."""
 
-    functions: list[dict[str, Any]] = field(default_factory=list)
-    constants: list[dict[str, Any]] = field(default_factory=list)
-    exceptions: list[dict[str, Any]] = field(default_factory=list)
+    functions: list[wire.FunctionDesc] = field(default_factory=list)
+    constants: list[wire.ConstantDesc] = field(default_factory=list)
+    exceptions: list[wire.ExceptionDesc] = field(default_factory=list)
     """Exception classes with no body of their own: rebuilt by name on the test side."""
-    classes: list[dict[str, Any]] = field(default_factory=list)
+    classes: list[wire.ClassDesc] = field(default_factory=list)
     """Other classes: their instances stay in the solution's process (remote handles)."""
     doc: str | None = None
     obstacles: list[str] = field(default_factory=list)
@@ -83,14 +83,19 @@ def plan(
     return Plan(ISOLATED, proxy=proxy_source(api))
 
 
-def _class_members(spec: dict[str, Any]) -> set[str]:
+def _class_members(spec: wire.ClassDesc) -> set[str]:
     items = [*spec["methods"], *spec["class_level"], *spec["constants"]]
     return {str(item["name"]) for item in items}
 
 
 def proxy_source(api: Api) -> str:
-    spec = {"doc": api.doc, "functions": api.functions, "constants": api.constants}
-    spec["exceptions"], spec["classes"] = api.exceptions, api.classes
+    spec: wire.ApiDesc = {
+        "doc": api.doc,
+        "functions": api.functions,
+        "constants": api.constants,
+        "exceptions": api.exceptions,
+        "classes": api.classes,
+    }
     return (
         '"""Stand-in for the solution: each call runs in the solution\'s own process."""\n'
         "import sandbox_proxy\n\n"
@@ -184,7 +189,7 @@ def _own_nodes(node: ast.FunctionDef) -> list[ast.AST]:
     return found
 
 
-def _params(args: ast.arguments) -> list[dict[str, Any]]:
+def _params(args: ast.arguments) -> list[wire.ParamDesc]:
     positional = [*args.posonlyargs, *args.args]
     defaults = dict(
         zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)
@@ -193,8 +198,8 @@ def _params(args: ast.arguments) -> list[dict[str, Any]]:
         (a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
     )
 
-    def param(arg: ast.arg, kind: str) -> dict[str, Any]:
-        made: dict[str, Any] = {"name": arg.arg, "kind": kind}
+    def param(arg: ast.arg, kind: str) -> wire.ParamDesc:
+        made: wire.ParamDesc = {"name": arg.arg, "kind": kind}
         if arg in defaults:
             made["default"] = wire.Encoder().encode(ast.literal_eval(defaults[arg]))
         return made

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from typing import Any
 
 from coauthor.sandbox._probe import sandbox_wire as wire
 
-Params = Callable[[ast.arguments], list[dict[str, Any]]]
+Params = Callable[[ast.arguments], list[wire.ParamDesc]]
 _ATTRIBUTES = frozenset({"property", "cached_property", "setter", "getter", "deleter"})
 _CLASS_LEVEL = frozenset({"staticmethod", "classmethod"})
 _TRANSPARENT = frozenset({"cache", "lru_cache", "wraps"})
@@ -31,16 +30,21 @@ def decorator_name(node: ast.expr) -> str:
 
 def read_class(
     node: ast.ClassDef, *, known: set[str], exceptions: set[str], params: Params
-) -> tuple[dict[str, Any] | None, str | None]:
+) -> tuple[wire.ClassDesc | None, str | None]:
     """The stand-in's description, or why the class cannot have one."""
     if node.keywords or any(decorator_name(d) != "dataclass" for d in node.decorator_list):
         return None, f"class {node.name} has a metaclass or decorators"
     names = [base.id for base in node.bases if isinstance(base, ast.Name)]
     if any(name in exceptions or name.endswith(("Error", "Exception")) for name in names):
         return None, f"exception class {node.name} has a body of its own"
-    spec: dict[str, Any] = {"name": node.name, "doc": ast.get_docstring(node)}
-    spec.update(bases=[name for name in names if name in known], methods=[], class_level=[])
-    spec["constants"] = []
+    spec: wire.ClassDesc = {
+        "name": node.name,
+        "doc": ast.get_docstring(node),
+        "bases": [name for name in names if name in known],
+        "methods": [],
+        "class_level": [],
+        "constants": [],
+    }
     for item in node.body:
         problem = _member(spec, item, params)
         if problem:
@@ -48,7 +52,7 @@ def read_class(
     return spec, None
 
 
-def _member(spec: dict[str, Any], item: ast.stmt, params: Params) -> str | None:
+def _member(spec: wire.ClassDesc, item: ast.stmt, params: Params) -> str | None:
     if isinstance(item, (ast.AsyncFunctionDef, ast.ClassDef)):
         return f"{item.name} is async or a nested class"
     if isinstance(item, (ast.Assign, ast.AnnAssign)):
@@ -65,17 +69,17 @@ def _member(spec: dict[str, Any], item: ast.stmt, params: Params) -> str | None:
         found = params(item.args)
     except (ValueError, TypeError, SyntaxError):
         return f"{item.name}() has a default that is not a literal"
-    entry = {"name": item.name, "doc": ast.get_docstring(item)}
+    name, doc = item.name, ast.get_docstring(item)
     if "staticmethod" in kinds:
-        spec["class_level"].append({**entry, "params": found})
+        spec["class_level"].append({"name": name, "doc": doc, "params": found})
     elif "classmethod" in kinds:
-        spec["class_level"].append({**entry, "params": found[1:]})
+        spec["class_level"].append({"name": name, "doc": doc, "params": found[1:]})
     elif not (item.name.startswith("__") and item.name.endswith("__")):
-        spec["methods"].append({**entry, "params": found})
+        spec["methods"].append({"name": name, "doc": doc, "params": found})
     return None
 
 
-def _constant(spec: dict[str, Any], item: ast.Assign | ast.AnnAssign) -> None:
+def _constant(spec: wire.ClassDesc, item: ast.Assign | ast.AnnAssign) -> None:
     targets = item.targets if isinstance(item, ast.Assign) else [item.target]
     if item.value is None:
         return

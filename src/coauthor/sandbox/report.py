@@ -12,8 +12,8 @@ import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
+from coauthor.sandbox._probe.sandbox_wire import Json, as_float, as_int
 from coauthor.sandbox.testids import base_id
 
 PASSED, FAILED, ERROR, SKIPPED, MISSING = "passed", "failed", "error", "skipped", "missing"
@@ -24,8 +24,8 @@ _SEVERITY = {ERROR: 4, FAILED: 3, MISSING: 2, SKIPPED: 1, PASSED: 0}
 class Records:
     """Verified records, grouped."""
 
-    phases: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    collect_errors: list[dict[str, Any]] = field(default_factory=list)
+    phases: dict[str, list[dict[str, Json]]] = field(default_factory=dict)
+    collect_errors: list[dict[str, Json]] = field(default_factory=list)
     finished: bool = False
     exit_status: int | None = None
     coverage_percent: float | None = None
@@ -53,7 +53,7 @@ def verify(raw: bytes, key: bytes) -> Records:
     return records
 
 
-def _check(line: bytes, key: bytes, *, expected_seq: int) -> dict[str, Any] | None:
+def _check(line: bytes, key: bytes, *, expected_seq: int) -> dict[str, Json] | None:
     try:
         envelope = json.loads(line)
         seq, payload, mac = int(envelope["seq"]), str(envelope["payload"]), str(envelope["mac"])
@@ -66,7 +66,7 @@ def _check(line: bytes, key: bytes, *, expected_seq: int) -> dict[str, Any] | No
     return body if isinstance(body, dict) else None
 
 
-def _add(records: Records, body: dict[str, Any]) -> None:
+def _add(records: Records, body: dict[str, Json]) -> None:
     kind = body.get("kind")
     if kind == "phase":
         records.phases.setdefault(str(body["nodeid"]), []).append(body)
@@ -74,18 +74,18 @@ def _add(records: Records, body: dict[str, Any]) -> None:
         records.collect_errors.append(body)
     elif kind == "finish":
         records.finished = True
-        records.exit_status = int(body["exitstatus"])
+        records.exit_status = as_int(body["exitstatus"])
     elif kind == "fallback":
         records.fallbacks.append(str(body.get("reason", ""))[:500])
     elif kind == "tamper":
         records.tampered.append(str(body.get("what", ""))[:500])
     elif kind == "coverage" and "percent" in body:
-        records.coverage_percent = float(body["percent"])
+        records.coverage_percent = as_float(body["percent"])
     elif kind == "coverage":
         records.coverage_error = str(body.get("error", "unknown coverage error"))
 
 
-def node_outcome(phases: list[dict[str, Any]]) -> tuple[str, str]:
+def node_outcome(phases: list[dict[str, Json]]) -> tuple[str, str]:
     """Outcome and detail of one node id from its setup/call/teardown records."""
     by_when = {str(p["when"]): p for p in phases}
     setup, call, teardown = by_when.get("setup"), by_when.get("call"), by_when.get("teardown")

@@ -12,7 +12,10 @@ import os
 import select
 import struct
 import time
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from coauthor.sandbox._probe.sandbox_wire import Json
 
 MAX_BYTES = 64 * 1024 * 1024
 _HEAD = struct.Struct("!IQ")
@@ -30,7 +33,7 @@ class Blobs(Protocol):
     blobs: list[bytes]
 
 
-def pack(message: dict[str, Any], encoder: Blobs) -> bytes:
+def pack(message: dict[str, Json], encoder: Blobs) -> bytes:
     """Frame: lengths, the JSON header (with the blob sizes), then the blobs."""
     header = json.dumps({**message, "blobs": [len(b) for b in encoder.blobs]}).encode()
     body = b"".join(encoder.blobs)
@@ -48,7 +51,7 @@ def send(fd: int, data: bytes) -> None:
             raise PeerGoneError("the other process is gone") from exc
 
 
-def receive(fd: int, timeout: float | None) -> tuple[dict[str, Any], list[bytes]] | None:
+def receive(fd: int, timeout: float | None) -> tuple[dict[str, Json], list[bytes]] | None:
     """One message, or None at a clean end of stream; PeerGoneError on garbage or timeout."""
     deadline = None if timeout is None else time.monotonic() + timeout
     head = _read_exactly(fd, _HEAD.size, deadline, allow_eof=True)

@@ -11,18 +11,21 @@ from __future__ import annotations
 import operator
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coauthor.sandbox._probe.sandbox_wire import Json
 
 OBJECTS: dict[int, object] = {}
 CALLABLE = object()
 """What a read of a method returns: the test side then calls it by name."""
 
 
-def _call_object(owner: Any, *args: Any, **kwargs: Any) -> Any:
+def _call_object(owner: Callable[..., object], *args: object, **kwargs: object) -> object:
     return owner(*args, **kwargs)
 
 
-OPERATORS: dict[str, Callable[..., Any]] = {
+OPERATORS: dict[str, Callable[..., object]] = {
     "__repr__": repr,
     "__str__": str,
     "__len__": len,
@@ -42,10 +45,10 @@ OPERATORS: dict[str, Callable[..., Any]] = {
 }
 
 
-def tagger(module_name: str) -> Callable[[object], dict[str, Any] | None]:
+def tagger(module_name: str) -> Callable[[object], dict[str, Json] | None]:
     """Tags instances of the solution's own classes as handles."""
 
-    def tag(value: object) -> dict[str, Any] | None:
+    def tag(value: object) -> dict[str, Json] | None:
         kind = type(value)
         if kind.__module__ != module_name or isinstance(value, (type, BaseException)):
             return None
@@ -55,14 +58,14 @@ def tagger(module_name: str) -> Callable[[object], dict[str, Any] | None]:
     return tag
 
 
-def resolve(tree: dict[str, Any]) -> object:
+def resolve(tree: dict[str, Json]) -> object:
     ident = tree.get("id")
     if not isinstance(ident, int) or ident not in OBJECTS:
         raise LookupError("the test process named an object the solution does not have")
     return OBJECTS[ident]
 
 
-def module_callable(module: types.ModuleType, name: str) -> Callable[..., Any]:
+def module_callable(module: types.ModuleType, name: str) -> Callable[..., object]:
     """``f`` or ``Class`` or ``Class.static_method``, all defined in the solution."""
     head, _, rest = name.partition(".")
     target = getattr(module, head, None)
@@ -72,11 +75,13 @@ def module_callable(module: types.ModuleType, name: str) -> Callable[..., Any]:
         target = None
     if head.startswith("__") or rest.startswith("__") or not callable(target):
         raise AttributeError(f"module {module.__name__!r} has no function {name!r}")
-    found: Callable[..., Any] = target
+    found: Callable[..., object] = target
     return found
 
 
-def member(owner: object, op: str, name: str, value: Any) -> tuple[Callable[..., Any] | None, Any]:
+def member(
+    owner: object, op: str, name: str, value: object
+) -> tuple[Callable[..., object] | None, object]:
     """For a method, what to call; for an attribute read or write, the result."""
     if op == "getattr":
         found = getattr(owner, name)

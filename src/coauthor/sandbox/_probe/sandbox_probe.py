@@ -19,12 +19,13 @@ import io
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
     from coauthor.sandbox._probe.sandbox_watch import Watch
+    from coauthor.sandbox._probe.sandbox_wire import Json
 else:
     from sandbox_watch import Watch
 
@@ -39,7 +40,7 @@ class _Channel:
         self._key = key
         self._seq = 0
 
-    def send(self, body: dict[str, Any]) -> None:
+    def send(self, body: dict[str, Json]) -> None:
         payload = json.dumps(body, sort_keys=True)
         mac = hmac.new(self._key, f"{self._seq}\n{payload}".encode(), hashlib.sha256)
         line = json.dumps({"seq": self._seq, "payload": payload, "mac": mac.hexdigest()})
@@ -91,12 +92,12 @@ class _Reporter:
         self._flush_now()
         if report.failed:
             detail = _short(report.longreprtext)
-            body = {"kind": "collect", "nodeid": report.nodeid, "detail": detail}
+            body: dict[str, Json] = {"kind": "collect", "nodeid": report.nodeid, "detail": detail}
             self._send(body)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._flush_now()
-        body = {
+        body: dict[str, Json] = {
             "kind": "phase",
             "nodeid": report.nodeid,
             "when": report.when,
@@ -111,12 +112,12 @@ class _Reporter:
         self._send({"kind": "finish", "exitstatus": int(exitstatus)})
 
 
-def _read_handshake() -> dict[str, Any]:
+def _read_handshake() -> dict[str, Json]:
     line = sys.stdin.buffer.readline(65536)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    handshake: dict[str, Any] = json.loads(line)
+    handshake: dict[str, Json] = json.loads(line)
     return handshake
 
 
@@ -144,7 +145,7 @@ def _run_with_coverage(channel: _Channel, reporter: _Reporter, target: str, args
 def main(args: list[str]) -> int:
     handshake = _read_handshake()
     fd = int(os.environ["SANDBOX_REPORT_FD"])
-    channel = _Channel(fd, bytes.fromhex(handshake["key"]))
+    channel = _Channel(fd, bytes.fromhex(str(handshake["key"])))
     if "SANDBOX_CALLS_IN" in os.environ:  # before the work folder is on sys.path
         importlib.import_module("sandbox_proxy")
     watch = Watch()

@@ -19,8 +19,8 @@ import json
 import os
 import sys
 import warnings
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, NoReturn, cast
 
 if TYPE_CHECKING:
     from coauthor.sandbox._probe import sandbox_remote as remote
@@ -65,7 +65,7 @@ _SOLUTION_CLASSES: dict[str, type[BaseException]] = {}
 """The solution's own exception classes, rebuilt here by name (``solution.EmptyInput``)."""
 
 
-def _exception_class(module_name: str, spec: dict[str, Any]) -> type[BaseException]:
+def _exception_class(module_name: str, spec: wire.ExceptionDesc) -> type[BaseException]:
     bases = tuple(
         _SOLUTION_CLASSES.get(f"{module_name}.{base}") or getattr(builtins, str(base))
         for base in spec["bases"]
@@ -93,13 +93,14 @@ def _stand_in(name: str, bases: list[str], root: type[BaseException]) -> type[Ba
     return type(short or "RemoteError", (*extra, base), {"__module__": module or "solution"})
 
 
-def _exception(error: dict[str, Any], blobs: list[bytes]) -> BaseException:
+def _exception(sent: wire.Json, blobs: list[bytes]) -> BaseException:
+    error = wire.as_object(sent)
     name, message = str(error["type"]), str(error["message"])
-    try:
-        args = tuple(wire.decode(error["args"], blobs))
+    try:  # a list of arguments (anything else falls back to the message)
+        args = tuple(cast("Iterable[object]", wire.decode(error["args"], blobs)))
     except (wire.PeerGoneError, TypeError, ValueError):
         args = (message,)
-    kind = _stand_in(name, list(error.get("bases", [])), Exception)
+    kind = _stand_in(name, _names(error.get("bases", [])), Exception)
     if kind is RemoteError:
         return RemoteError(f"{name}: {message}")
     try:
@@ -108,14 +109,20 @@ def _exception(error: dict[str, Any], blobs: list[bytes]) -> BaseException:
         return kind(message)
 
 
-def _replay(header: dict[str, Any]) -> None:
+def _names(sent: wire.Json) -> list[str]:
+    """Class names the peer sent (getattr refuses anything but strings later)."""
+    return list(cast("Iterable[str]", sent))
+
+
+def _replay(header: dict[str, wire.Json]) -> None:
     """What the call printed and warned, as if it had happened here."""
     if header.get("stdout"):
         sys.stdout.write(str(header["stdout"]))
     if header.get("stderr"):
         sys.stderr.write(str(header["stderr"]))
-    for item in header.get("warnings", []):
-        category = _stand_in(str(item["type"]), list(item.get("bases", [])), Warning)
+    for sent in wire.as_list(header.get("warnings", [])):
+        item = wire.as_object(sent)
+        category = _stand_in(str(item["type"]), _names(item.get("bases", [])), Warning)
         if not issubclass(category, Warning):
             category = UserWarning
         warnings.warn(str(item["message"]), category, stacklevel=4)
@@ -128,12 +135,12 @@ class _Connection:
 
     def ask(
         self,
-        message: dict[str, Any],
+        message: dict[str, wire.Json],
         encoder: wire.Encoder,
         what: str,
         *,
         timeout: float | None = None,
-    ) -> tuple[dict[str, Any], list[bytes]]:
+    ) -> tuple[dict[str, wire.Json], list[bytes]]:
         if self.gone:
             raise SolutionGone(self.gone)
         try:
@@ -152,29 +159,34 @@ class _Connection:
             self.gone = f"{what}: {exc} (time limit per call: {self.timeout:g} s)"
             raise SolutionGone(self.gone) from None
 
-    def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def call(self, name: str, args: tuple[object, ...], kwargs: dict[str, object]) -> object:
         return self._invoke({"op": "call", "name": name}, args, kwargs, what=f"{name}()")
 
     def method(
-        self, owner: RemoteObject, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
-        fields = {"op": "method", "name": name, "target": owner}
+        self, owner: RemoteObject, name: str, args: tuple[object, ...], kwargs: dict[str, object]
+    ) -> object:
+        fields: dict[str, object] = {"op": "method", "name": name, "target": owner}
         return self._invoke(fields, args, kwargs, what=f"{type(owner).__name__}.{name}()")
 
-    def attribute(self, owner: RemoteObject, name: str) -> Any:
-        fields = {"op": "getattr", "name": name, "target": owner}
+    def attribute(self, owner: RemoteObject, name: str) -> object:
+        fields: dict[str, object] = {"op": "getattr", "name": name, "target": owner}
         found = self._invoke(fields, (), {}, what=f"{type(owner).__name__}.{name}")
         if found is _CALLABLE:
             return lambda *args, **kwargs: self.method(owner, name, args, kwargs)
         return found
 
-    def set_attribute(self, owner: RemoteObject, name: str, value: Any) -> None:
-        fields = {"op": "setattr", "name": name, "target": owner, "value": value}
+    def set_attribute(self, owner: RemoteObject, name: str, value: object) -> None:
+        fields: dict[str, object] = {"op": "setattr", "name": name, "target": owner, "value": value}
         self._invoke(fields, (), {}, what=f"{type(owner).__name__}.{name} = ...")
 
     def _invoke(
-        self, fields: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any], *, what: str
-    ) -> Any:
+        self,
+        fields: dict[str, object],
+        args: tuple[object, ...],
+        kwargs: dict[str, object],
+        *,
+        what: str,
+    ) -> object:
         encoder = wire.Encoder(handles=remote.tag)
         try:
             message = {key: encoder.encode(value) for key, value in fields.items()}
@@ -186,19 +198,20 @@ class _Connection:
             return _CALLABLE
         try:
             value = wire.decode(header.get("value"), blobs)
-            changed = [(key, wire.decode(tree, blobs)) for key, tree in header.get("changed", [])]
+            pairs = (wire.as_list(pair) for pair in wire.as_list(header.get("changed", [])))
+            changed = [(key, wire.decode(tree, blobs)) for key, tree in pairs]
         except (wire.PeerGoneError, TypeError, ValueError) as exc:
             self.gone = f"{what}: {exc}"
             raise SolutionGone(self.gone) from None
         for key, new in changed:
-            original = args[key] if isinstance(key, int) else kwargs[key]
+            original = args[key] if isinstance(key, int) else kwargs[cast("str", key)]
             problem = write_back(original, new)
             if problem:
                 _refuse(f"{what} changed its arguments: {problem}")
         return value
 
 
-def _signature(params: list[dict[str, Any]]) -> inspect.Signature:
+def _signature(params: list[wire.ParamDesc]) -> inspect.Signature:
     made = []
     for param in params:
         kind = getattr(inspect.Parameter, str(param["kind"]))
@@ -207,10 +220,10 @@ def _signature(params: list[dict[str, Any]]) -> inspect.Signature:
     return inspect.Signature(made)
 
 
-def _function(connection: _Connection, spec: dict[str, Any]) -> Callable[..., Any]:
+def _function(connection: _Connection, spec: wire.FunctionDesc) -> Callable[..., object]:
     name = str(spec["name"])
 
-    def forward(*args: Any, **kwargs: Any) -> Any:
+    def forward(*args: object, **kwargs: object) -> object:
         return connection.call(name, args, kwargs)
 
     forward.__name__ = forward.__qualname__ = name
@@ -222,7 +235,7 @@ def _function(connection: _Connection, spec: dict[str, Any]) -> Callable[..., An
 
 def install(module_name: str, spec_text: str) -> None:
     """Fill the stand-in module; the solution's own import error surfaces here."""
-    spec = json.loads(spec_text)
+    spec: wire.ApiDesc = json.loads(spec_text)  # written by the host (boundary.proxy_source)
     module = sys.modules[module_name]
     fd_out, fd_in = int(os.environ["SANDBOX_CALLS_OUT"]), int(os.environ["SANDBOX_CALLS_IN"])
     connection = _Connection(fd_out, fd_in, float(os.environ.get("SANDBOX_CALL_TIMEOUT", "10")))

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol, cast
+
+if TYPE_CHECKING:
+    from coauthor.sandbox._probe.sandbox_wire import ClassDesc, Json, ParamDesc
 
 FORWARDED = (
     "__repr__",
@@ -32,6 +35,22 @@ FORWARDED = (
     "__iter__",
 )
 _INSTANCES: dict[int, RemoteObject] = {}
+
+
+class Connection(Protocol):
+    """The pipe to the solution's process (``sandbox_proxy``)."""
+
+    def call(self, name: str, args: tuple[object, ...], kwargs: dict[str, object]) -> object: ...
+
+    def method(
+        self, owner: RemoteObject, name: str, args: tuple[object, ...], kwargs: dict[str, object]
+    ) -> object: ...
+
+    def attribute(self, owner: RemoteObject, name: str) -> object: ...
+
+    def set_attribute(self, owner: RemoteObject, name: str, value: object) -> None: ...
+
+
 _CLASSES: dict[str, type[RemoteObject]] = {}
 
 
@@ -39,29 +58,36 @@ class RemoteObject:
     """An object living in the solution's process."""
 
     __slots__ = ("_handle",)
-    _connection: ClassVar[Any] = None
+    _connection: ClassVar[Connection | None] = None
     _remote_name: ClassVar[str] = ""
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+    @classmethod
+    def _link(cls) -> Connection:
+        if cls._connection is None:
+            raise AttributeError("'NoneType' object has no attribute: no connection yet")
+        return cls._connection
+
+    def __new__(cls, *args: object, **kwargs: object) -> RemoteObject:
         if not cls._remote_name:
             raise TypeError(f"{cls.__name__} objects are made by the solution")
-        return cls._connection.call(cls._remote_name, args, kwargs)
+        # The solution's constructor answers with the handle of the object it built.
+        return cast("RemoteObject", cls._link().call(cls._remote_name, args, kwargs))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         """Built in the solution's process already."""
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        return self._connection.attribute(self, name)
+        return self._link().attribute(self, name)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        self._connection.set_attribute(self, name, value)
+    def __setattr__(self, name: str, value: object) -> None:
+        self._link().set_attribute(self, name, value)
 
 
-def _operator(name: str) -> Callable[..., Any]:
-    def forward(self: RemoteObject, *args: Any, **kwargs: Any) -> Any:
-        return self._connection.method(self, name, args, kwargs)
+def _operator(name: str) -> Callable[..., object]:
+    def forward(self: RemoteObject, *args: object, **kwargs: object) -> object:
+        return self._link().method(self, name, args, kwargs)
 
     forward.__name__ = name
     return forward
@@ -71,16 +97,19 @@ for _name in FORWARDED:
     setattr(RemoteObject, _name, _operator(_name))
 
 
-def tag(value: object) -> dict[str, Any] | None:
+def tag(value: object) -> dict[str, Json] | None:
     """How a stand-in travels back: as its handle."""
     if isinstance(value, RemoteObject):
         return {"$": "handle", "id": object.__getattribute__(value, "_handle")}
     return None
 
 
-def instance_for(tree: dict[str, Any]) -> RemoteObject:
+def instance_for(tree: dict[str, Json]) -> RemoteObject:
     """The stand-in for a handle the solution's process sent."""
-    ident, name = int(tree["id"]), str(tree.get("class", "object"))
+    sent = tree["id"]
+    if not isinstance(sent, (int, float, str)):
+        raise TypeError(f"a handle's id is not a number: {type(sent).__name__}")
+    ident, name = int(sent), str(tree.get("class", "object"))
     if ident in _INSTANCES:
         return _INSTANCES[ident]
     kind = _CLASSES.get(name)
@@ -93,9 +122,9 @@ def instance_for(tree: dict[str, Any]) -> RemoteObject:
     return made
 
 
-def _method(name: str, signature: inspect.Signature, doc: str | None) -> Callable[..., Any]:
-    def forward(self: RemoteObject, *args: Any, **kwargs: Any) -> Any:
-        return self._connection.method(self, name, args, kwargs)
+def _method(name: str, signature: inspect.Signature, doc: str | None) -> Callable[..., object]:
+    def forward(self: RemoteObject, *args: object, **kwargs: object) -> object:
+        return self._link().method(self, name, args, kwargs)
 
     forward.__name__ = forward.__qualname__ = name
     forward.__doc__ = doc
@@ -105,9 +134,9 @@ def _method(name: str, signature: inspect.Signature, doc: str | None) -> Callabl
 
 def _class_level(
     remote: str, signature: inspect.Signature, doc: str | None
-) -> staticmethod[..., Any]:
-    def forward(*args: Any, **kwargs: Any) -> Any:
-        return RemoteObject._connection.call(remote, args, kwargs)
+) -> staticmethod[..., object]:
+    def forward(*args: object, **kwargs: object) -> object:
+        return RemoteObject._link().call(remote, args, kwargs)
 
     forward.__name__ = forward.__qualname__ = remote.rpartition(".")[2]
     forward.__doc__ = doc
@@ -116,14 +145,14 @@ def _class_level(
 
 
 def make_class(
-    spec: dict[str, Any],
-    signature: Callable[[list[dict[str, Any]]], inspect.Signature],
-    constant: Callable[[Any], Any],
+    spec: ClassDesc,
+    signature: Callable[[list[ParamDesc]], inspect.Signature],
+    constant: Callable[[Json], object],
 ) -> type[RemoteObject]:
     """The stand-in class for one of the solution's classes (its bases made first)."""
     name = str(spec["name"])
     bases = tuple(_CLASSES[b] for b in spec["bases"] if b in _CLASSES) or (RemoteObject,)
-    namespace: dict[str, Any] = {"__module__": "solution", "__doc__": spec.get("doc")}
+    namespace: dict[str, object] = {"__module__": "solution", "__doc__": spec.get("doc")}
     namespace["_remote_name"] = name
     for method in spec["methods"]:
         made = _method(method["name"], signature(method["params"]), method.get("doc"))

@@ -22,7 +22,7 @@ import sys
 import types
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from coauthor.sandbox._probe import sandbox_objects as objects
@@ -34,7 +34,7 @@ else:
 _MESSAGE_CHARS = 4000
 _OUTPUT_CHARS = 1_000_000
 _MAX_WARNINGS = 100
-_HANDLES: list[Callable[[object], Any]] = []
+_HANDLES: list[Callable[[object], dict[str, wire.Json] | None]] = []
 
 
 def _builtin_bases(exc: BaseException) -> list[str]:
@@ -46,16 +46,17 @@ def _builtin_bases(exc: BaseException) -> list[str]:
     ]
 
 
-def _error_reply(exc: BaseException) -> tuple[dict[str, Any], wire.Encoder]:
+def _error_reply(exc: BaseException) -> tuple[dict[str, wire.Json], wire.Encoder]:
     encoder = wire.Encoder()
-    error = {"type": _type_name(exc), "bases": _builtin_bases(exc)}
-    error["message"] = str(exc)[:_MESSAGE_CHARS]
+    message = str(exc)[:_MESSAGE_CHARS]
+    error: dict[str, wire.Json] = {"type": _type_name(exc), "bases": [*_builtin_bases(exc)]}
+    error["message"] = message
     try:
         args = encoder.encode(list(exc.args))
         if encoder.size > _MESSAGE_CHARS * 4:
             raise wire.CannotCrossError("arguments too large")
     except wire.CannotCrossError:
-        encoder, args = wire.Encoder(), [error["message"]]
+        encoder, args = wire.Encoder(), [message]
     return {"error": {**error, "args": args}}, encoder
 
 
@@ -86,7 +87,7 @@ class _Bounded(io.TextIOBase):
         return "".join(self.kept) + (note if dropped > 0 else "")
 
 
-Changed = list[tuple[int | str, Any]]
+Changed = list[tuple[int | str, object]]
 
 
 def _fingerprint(value: object) -> bytes | None:
@@ -106,12 +107,15 @@ def _fingerprint(value: object) -> bytes | None:
 
 
 def _call(
-    module: types.ModuleType | None, failure: BaseException | None, request: Any
-) -> tuple[Any, Changed]:
+    module: types.ModuleType | None,
+    failure: BaseException | None,
+    request: dict[str, wire.Json],
+    blobs: list[bytes],
+) -> tuple[object, Changed]:
     if failure is not None:
         raise failure
     assert module is not None
-    op, name, blobs = request.get("op"), str(request["name"]), request["_blobs"]
+    op, name = request.get("op"), str(request["name"])
     if op == "call":
         target = objects.module_callable(module, name)
     else:
@@ -121,8 +125,9 @@ def _call(
         if found is None:
             return result, []
         target = found
-    args = wire.decode(request["args"], blobs)
-    kwargs = wire.decode(request["kwargs"], blobs)
+    # The test process sends a list and a dict (anything else fails at the call below).
+    args = cast("list[object]", wire.decode(request["args"], blobs))
+    kwargs = cast("dict[str, object]", wire.decode(request["kwargs"], blobs))
     given: Changed = [*enumerate(args), *kwargs.items()]
     before = [_fingerprint(value) for _, value in given]
     value = target(*args, **kwargs)
@@ -135,30 +140,38 @@ def _call(
 
 
 def _answer(
-    module: types.ModuleType | None, failure: BaseException | None, request: Any
-) -> tuple[dict[str, Any], wire.Encoder]:
+    module: types.ModuleType | None,
+    failure: BaseException | None,
+    request: dict[str, wire.Json],
+    blobs: list[bytes],
+) -> tuple[dict[str, wire.Json], wire.Encoder]:
     try:
         if request.get("op") == "hello":
             if failure is not None:
                 raise failure
-            value: Any = None
+            value: object = None
             changed: Changed = []
         else:
-            value, changed = _call(module, failure, request)
+            value, changed = _call(module, failure, request, blobs)
     except BaseException as exc:  # the solution's own exceptions travel back
         return _error_reply(exc)
     if value is objects.CALLABLE:
         return {"callable": True}, wire.Encoder()
     encoder = wire.Encoder(handles=_HANDLES[0] if _HANDLES else None)
     try:
-        header = {"value": encoder.encode(value)}
+        header: dict[str, wire.Json] = {"value": encoder.encode(value)}
         header["changed"] = [[key, encoder.encode(arg)] for key, arg in changed]
         return header, encoder
     except wire.CannotCrossError as exc:
         return {"cannot_cross": str(exc)}, wire.Encoder()
 
 
-def _reply(module: types.ModuleType | None, failure: BaseException | None, request: Any) -> bytes:
+def _reply(
+    module: types.ModuleType | None,
+    failure: BaseException | None,
+    request: dict[str, wire.Json],
+    blobs: list[bytes],
+) -> bytes:
     """The answer, with what the call printed and the warnings it raised."""
     out, err = _Bounded(), _Bounded()
     with (
@@ -167,12 +180,12 @@ def _reply(module: types.ModuleType | None, failure: BaseException | None, reque
         warnings.catch_warnings(record=True) as caught,
     ):
         warnings.simplefilter("always")
-        header, encoder = _answer(module, failure, request)
+        header, encoder = _answer(module, failure, request, blobs)
     header["stdout"], header["stderr"] = out.text(), err.text()
     header["warnings"] = [
         {
             "type": f"{item.category.__module__}.{item.category.__qualname__}",
-            "bases": [k.__name__ for k in item.category.__mro__ if k.__module__ == "builtins"],
+            "bases": [str(k.__name__) for k in item.category.__mro__ if k.__module__ == "builtins"],
             "message": str(item.message)[:_MESSAGE_CHARS],
         }
         for item in caught[:_MAX_WARNINGS]
@@ -209,10 +222,9 @@ def _serve(fd_in: int, fd_out: int, name: str, timeout: float) -> None:
         if message is None:
             return
         request, blobs = message
-        request["_blobs"] = blobs
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
-            reply = _reply(module, failure, request)
+            reply = _reply(module, failure, request, blobs)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         try:

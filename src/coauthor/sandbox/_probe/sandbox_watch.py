@@ -26,7 +26,7 @@ from __future__ import annotations
 import sys
 import types
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Protocol
 
 PROTECTED = ("_pytest", "pytest", "pluggy", "hmac", "hashlib", "json", "__main__", "sandbox_")
 _REPORTING_HOOKS = (
@@ -46,6 +46,12 @@ _MEMORY_EVENTS = frozenset(
     {"ctypes.cdata", "ctypes.cdata/buffer", "ctypes.string_at", "ctypes.wstring_at"}
     | {"ctypes.addressof"}
 )
+
+
+class _HookImpl(Protocol):
+    """A pluggy hook implementation: only the function it wraps is read."""
+
+    function: object
 
 
 def _protected_name(name: object) -> bool:
@@ -100,7 +106,7 @@ class Watch:
         if what not in self.found:
             self.found.append(what[:300])
 
-    def _audit(self, event: str, args: tuple[Any, ...]) -> None:
+    def _audit(self, event: str, args: tuple[object, ...]) -> None:
         if self._busy:
             return
         self._busy = True
@@ -109,7 +115,7 @@ class Watch:
         finally:
             self._busy = False
 
-    def _judge(self, event: str, args: tuple[Any, ...]) -> None:
+    def _judge(self, event: str, args: tuple[object, ...]) -> None:
         if event in ("object.__setattr__", "object.__delattr__"):
             target = args[0]
             known = id(target) in self._classes or isinstance(target, types.FunctionType)
@@ -140,7 +146,7 @@ class Watch:
     def hooks_now(self, hook_relay: object) -> dict[str, tuple[int, ...]]:
         found: dict[str, tuple[int, ...]] = {}
         for name in _REPORTING_HOOKS:
-            get: Callable[[], list[Any]] | None = getattr(
+            get: Callable[[], list[_HookImpl]] | None = getattr(
                 getattr(hook_relay, name, None), "get_hookimpls", None
             )
             if get is not None:

@@ -16,7 +16,7 @@ import importlib
 import io
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypeAlias, TypedDict
 
 if TYPE_CHECKING or __package__:  # type checking, or imported on the host as a package
     from coauthor.sandbox._probe.sandbox_frames import (
@@ -33,11 +33,68 @@ else:  # inside the sandbox, from the helpers folder
 __all__ = ["MAX_BYTES", "CannotCrossError", "Encoder", "PeerGoneError", "decode", "pack"]
 __all__ += ["receive", "send"]  # framing lives in sandbox_frames; both sides use it from here
 
+Json: TypeAlias = "bool | int | float | str | list[Json] | dict[str, Json] | None"
+"""The wire's free-form JSON: message headers and encoded value trees, as ``json`` reads them.
+
+What arrives from the peer is untrusted, so readers narrow it (isinstance) before use."""
+
+Foreign: TypeAlias = Any
+"""A numpy or pandas object. Those libraries are imported only when such a value appears, so
+their classes cannot be named here; the codec checks these values by type and duck typing."""
+
+
+class ParamDesc(TypedDict):
+    """One parameter of a function or method in the API description (``sandbox_proxy``)."""
+
+    name: str
+    kind: str
+    """An ``inspect.Parameter`` kind, by name (``POSITIONAL_OR_KEYWORD``)."""
+    default: NotRequired[Json]
+    """The literal default, encoded; absent when the parameter has none."""
+
+
+class FunctionDesc(TypedDict):
+    name: str
+    doc: str | None
+    params: list[ParamDesc]
+
+
+class ConstantDesc(TypedDict):
+    name: str
+    value: Json
+
+
+class ExceptionDesc(TypedDict):
+    name: str
+    doc: str | None
+    bases: list[str]
+
+
+class ClassDesc(TypedDict):
+    name: str
+    doc: str | None
+    bases: list[str]
+    methods: list[FunctionDesc]
+    class_level: list[FunctionDesc]
+    """Static and class methods: called on the class in the solution's process."""
+    constants: list[ConstantDesc]
+
+
+class ApiDesc(TypedDict):
+    """The solution's public API as the host reads it and the stand-in module rebuilds it."""
+
+    doc: str | None
+    functions: list[FunctionDesc]
+    constants: list[ConstantDesc]
+    exceptions: list[ExceptionDesc]
+    classes: list[ClassDesc]
+
+
 MAX_DEPTH = 100
-_RESOLVERS: list[Callable[[dict[str, Any]], Any]] = []
+_RESOLVERS: list[Callable[[dict[str, Json]], object]] = []
 
 
-def resolve_handles_with(resolver: Callable[[dict[str, Any]], Any]) -> None:
+def resolve_handles_with(resolver: Callable[[dict[str, Json]], object]) -> None:
     """How this side turns a ``handle`` tag into an object (the real one, or a stand-in)."""
     _RESOLVERS[:] = [resolver]
 
@@ -56,7 +113,7 @@ def _module_of(value: object) -> str:
 class Encoder:
     """One message: a JSON tree plus the binary blobs it points at."""
 
-    def __init__(self, handles: Callable[[object], Any] | None = None) -> None:
+    def __init__(self, handles: Callable[[object], dict[str, Json] | None] | None = None) -> None:
         self.blobs: list[bytes] = []
         self.size = 0
         self._path: set[int] = set()
@@ -70,7 +127,7 @@ class Encoder:
         self.blobs.append(data)
         return len(self.blobs) - 1
 
-    def encode(self, value: object) -> Any:
+    def encode(self, value: object) -> Json:
         """The JSON tree for ``value`` (its arrays go to ``blobs``), or CannotCrossError."""
         try:
             return self._value(value, 0)
@@ -81,8 +138,10 @@ class Encoder:
         except RecursionError as exc:
             raise CannotCrossError("the value is nested too deeply") from exc
 
-    def _value(self, value: object, depth: int) -> Any:
-        if type(value) in _SCALARS:
+    def _value(self, value: object, depth: int) -> Json:
+        if type(value) in _SCALARS and (
+            value is None or isinstance(value, (bool, int, float, str))
+        ):
             if isinstance(value, str):
                 self.size += len(value)
             return value
@@ -96,18 +155,20 @@ class Encoder:
         finally:
             self._path.discard(id(value))
 
-    def _container(self, value: object, depth: int) -> Any:
+    def _container(self, value: object, depth: int) -> Json:
         kind = type(value)
         if isinstance(value, list) and kind is list:
             return [self._value(item, depth) for item in value]
         if isinstance(value, (tuple, set, frozenset)) and kind in (tuple, set, frozenset):
             return {"$": kind.__name__, "v": [self._value(item, depth) for item in value]}
         if isinstance(value, dict) and kind is dict:
-            pairs = [[self._value(k, depth), self._value(v, depth)] for k, v in value.items()]
+            pairs: list[Json] = [
+                [self._value(k, depth), self._value(v, depth)] for k, v in value.items()
+            ]
             return {"$": "dict", "v": pairs}
         return self._atom(value, depth)
 
-    def _atom(self, value: object, depth: int) -> Any:
+    def _atom(self, value: object, depth: int) -> Json:
         if isinstance(value, (bytes, bytearray)) and type(value) in (bytes, bytearray):
             return {"$": type(value).__name__, "v": base64.b64encode(value).decode()}
         if isinstance(value, complex) and type(value) is complex:
@@ -128,7 +189,7 @@ class Encoder:
             f"a {type(value).__qualname__} object cannot cross the process boundary"
         )
 
-    def _numpy(self, value: Any) -> Any:
+    def _numpy(self, value: Foreign) -> Json:
         np = sys.modules["numpy"]
         if isinstance(value, np.ndarray) and type(value) is np.ndarray:
             return {"$": "ndarray", "b": self._npy(value)}
@@ -138,7 +199,7 @@ class Encoder:
             f"a numpy {type(value).__qualname__} cannot cross the process boundary"
         )
 
-    def _npy(self, array: Any) -> int:
+    def _npy(self, array: Foreign) -> int:
         if array.dtype.hasobject:
             raise CannotCrossError(
                 "numpy arrays of Python objects cannot cross the process boundary"
@@ -147,7 +208,7 @@ class Encoder:
         sys.modules["numpy"].save(buffer, array, allow_pickle=False)
         return self.blob(buffer.getvalue())
 
-    def _pandas(self, value: Any, depth: int) -> Any:
+    def _pandas(self, value: Foreign, depth: int) -> Json:
         pd = sys.modules["pandas"]
         if type(value) is pd.DataFrame:
             columns = [self._column(value.iloc[:, i].array, depth) for i in range(value.shape[1])]
@@ -170,7 +231,7 @@ class Encoder:
             f"a pandas {type(value).__qualname__} cannot cross the process boundary"
         )
 
-    def _index(self, index: Any, depth: int) -> Any:
+    def _index(self, index: Foreign, depth: int) -> Json:
         pd = sys.modules["pandas"]
         if type(index) is pd.RangeIndex:
             name = self._value(index.name, depth)
@@ -178,7 +239,7 @@ class Encoder:
         data = self._column(index.array, depth)
         return {"$": "Index", "data": data, "name": self._value(index.name, depth)}
 
-    def _column(self, array: Any, depth: int) -> Any:
+    def _column(self, array: Foreign, depth: int) -> Json:
         dtype, kind = str(array.dtype), type(array).__name__
         plain = kind == "NumpyExtensionArray" and dtype != "object"
         if plain or (
@@ -197,13 +258,41 @@ def _missing(item: object) -> bool:
     return _module_of(item) == "pandas" and type(item).__name__ in ("NAType", "NaTType")
 
 
-def _decode_list(items: Any, depth: int, blobs: list[bytes]) -> list[Any]:
+def as_list(tree: Json) -> list[Json]:
+    """``tree`` if the peer sent a list there (TypeError otherwise)."""
+    if not isinstance(tree, list):
+        raise TypeError(f"expected a list, not {type(tree).__name__}")
+    return tree
+
+
+def as_object(tree: Json) -> dict[str, Json]:
+    """``tree`` if the peer sent an object there (TypeError otherwise)."""
+    if not isinstance(tree, dict):
+        raise TypeError(f"expected an object, not {type(tree).__name__}")
+    return tree
+
+
+def as_float(tree: Json) -> float:
+    """``float(tree)`` for a number or a string (TypeError for anything else)."""
+    if not isinstance(tree, (int, float, str)):
+        raise TypeError(f"expected a number, not {type(tree).__name__}")
+    return float(tree)
+
+
+def as_int(tree: Json) -> int:
+    """``int(tree)`` for a number or a string (TypeError for anything else)."""
+    if not isinstance(tree, (int, float, str)):
+        raise TypeError(f"expected an integer, not {type(tree).__name__}")
+    return int(tree)
+
+
+def _decode_list(items: Json, depth: int, blobs: list[bytes]) -> list[object]:
     if not isinstance(items, list):
         raise PeerGoneError("malformed message")
     return [decode(item, blobs, depth + 1) for item in items]
 
 
-def decode(tree: Any, blobs: list[bytes], depth: int = 0) -> Any:
+def decode(tree: Json, blobs: list[bytes], depth: int = 0) -> object:
     """Rebuild a value; only data constructors run, whatever the peer sent."""
     try:
         return _decode(tree, blobs, depth)
@@ -213,7 +302,7 @@ def decode(tree: Any, blobs: list[bytes], depth: int = 0) -> Any:
         raise PeerGoneError(f"malformed message: {exc!r}"[:200]) from exc
 
 
-def _decode(tree: Any, blobs: list[bytes], depth: int = 0) -> Any:
+def _decode(tree: Json, blobs: list[bytes], depth: int = 0) -> object:
     if depth > MAX_DEPTH + 8:
         raise PeerGoneError("message nested too deeply")
     if tree is None or isinstance(tree, (bool, int, float, str)):
@@ -223,21 +312,27 @@ def _decode(tree: Any, blobs: list[bytes], depth: int = 0) -> Any:
     if not isinstance(tree, dict):
         raise PeerGoneError("malformed message")
     tag = tree.get("$")
-    if tag in ("tuple", "set", "frozenset"):
-        return {"tuple": tuple, "set": set, "frozenset": frozenset}[tag](
-            _decode_list(tree["v"], depth, blobs)
-        )
+    if tag == "tuple":
+        return tuple(_decode_list(tree["v"], depth, blobs))
+    if tag == "set":
+        return set(_decode_list(tree["v"], depth, blobs))
+    if tag == "frozenset":
+        return frozenset(_decode_list(tree["v"], depth, blobs))
     if tag == "dict":
-        return {decode(k, blobs, depth + 1): decode(v, blobs, depth + 1) for k, v in tree["v"]}
+        return {
+            decode(k, blobs, depth + 1): decode(v, blobs, depth + 1)
+            for k, v in (as_list(pair) for pair in as_list(tree["v"]))
+        }
     return _decode_atom(tag, tree, blobs, depth)
 
 
-def _decode_atom(tag: object, tree: dict[str, Any], blobs: list[bytes], depth: int) -> Any:
+def _decode_atom(tag: object, tree: dict[str, Json], blobs: list[bytes], depth: int) -> object:
     if tag in ("bytes", "bytearray"):
         data = base64.b64decode(str(tree["v"]))
         return data if tag == "bytes" else bytearray(data)
     if tag == "complex":
-        return complex(float(tree["v"][0]), float(tree["v"][1]))
+        real, imag = as_list(tree["v"])[:2]
+        return complex(as_float(real), as_float(imag))
     if tag == "datetime":
         return datetime.datetime.fromisoformat(str(tree["v"]))
     if tag == "date":
@@ -245,7 +340,7 @@ def _decode_atom(tag: object, tree: dict[str, Any], blobs: list[bytes], depth: i
     if tag == "time":
         return datetime.time.fromisoformat(str(tree["v"]))
     if tag == "timedelta":
-        days, seconds, micro = (int(x) for x in tree["v"])
+        days, seconds, micro = (as_int(x) for x in as_list(tree["v"]))
         return datetime.timedelta(days=days, seconds=seconds, microseconds=micro)
     if tag == "ndarray":
         return _load_npy(blobs, tree["b"])
@@ -258,7 +353,7 @@ def _decode_atom(tag: object, tree: dict[str, Any], blobs: list[bytes], depth: i
     raise PeerGoneError(f"unknown value tag {tag!r}")
 
 
-def _load_npy(blobs: list[bytes], index: object) -> Any:
+def _load_npy(blobs: list[bytes], index: object) -> Foreign:
     numpy = importlib.import_module("numpy")
 
     if not isinstance(index, int) or not 0 <= index < len(blobs):
@@ -266,7 +361,7 @@ def _load_npy(blobs: list[bytes], index: object) -> Any:
     return numpy.load(io.BytesIO(blobs[index]), allow_pickle=False)
 
 
-def _decode_pandas(tag: object, tree: dict[str, Any], blobs: list[bytes], depth: int) -> Any:
+def _decode_pandas(tag: object, tree: dict[str, Json], blobs: list[bytes], depth: int) -> Foreign:
     pandas = importlib.import_module("pandas")
 
     if tag == "Timestamp":
@@ -276,25 +371,25 @@ def _decode_pandas(tag: object, tree: dict[str, Any], blobs: list[bytes], depth:
         data = _decode_column(tree["data"], blobs, depth)
         return pandas.Series(data, index=index, name=decode(tree["name"], blobs, depth + 1))
     columns = _decode_index(tree["columns"], blobs, depth)
-    data = [_decode_column(column, blobs, depth) for column in tree["data"]]
+    data = [_decode_column(column, blobs, depth) for column in as_list(tree["data"])]
     frame = pandas.DataFrame(dict(enumerate(data)), index=index)
     frame.columns = columns
     return frame
 
 
-def _decode_index(tree: dict[str, Any], blobs: list[bytes], depth: int) -> Any:
+def _decode_index(tree: Json, blobs: list[bytes], depth: int) -> Foreign:
     pandas = importlib.import_module("pandas")
-
+    tree = as_object(tree)
     name = decode(tree["name"], blobs, depth + 1)
     if tree.get("$") == "RangeIndex":
-        start, stop, step = (int(x) for x in tree["v"])
+        start, stop, step = (as_int(x) for x in as_list(tree["v"]))
         return pandas.RangeIndex(start, stop, step, name=name)
     return pandas.Index(_decode_column(tree["data"], blobs, depth), name=name)
 
 
-def _decode_column(tree: dict[str, Any], blobs: list[bytes], depth: int) -> Any:
+def _decode_column(tree: Json, blobs: list[bytes], depth: int) -> Foreign:
     pandas = importlib.import_module("pandas")
-
+    tree = as_object(tree)
     if tree.get("kind") == "npy":
         return _load_npy(blobs, tree["b"])
     dtype = str(tree["dtype"])
