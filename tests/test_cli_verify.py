@@ -97,3 +97,19 @@ def test_tests_that_fake_a_pass_never_verify_a_step(scripted: ScriptedModel) -> 
     assert code == 0, err
     code, out, _ = cli("verify", "1", "--json")
     assert code == 1 and json.loads(out)["steps"][0]["verified"] is False
+
+
+def test_an_author_can_force_the_checking_mode(scripted: ScriptedModel) -> None:
+    scripted.add(*run_replies(1))
+    code, _, err = cli("new", "idea", "--steps", "1", "--no-verify", "--json")
+    assert code == 0, err
+    for flag, shown in (
+        ("in-process", "in-process, tamper-evident"),
+        ("isolated", "process-isolated"),
+    ):
+        code, out, err = cli("verify", "1", "--mode", flag, "--json")
+        assert code == 0, err
+        step = json.loads(out)["steps"][0]
+        assert step["verified"] is True and step["checking_mode"] == shown
+    code, _, err = cli("verify", "1", "--mode", "sideways")
+    assert code == 2 and "unknown --mode 'sideways'" in err

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
 
-from coauthor.cli.app import JsonFlag, ModelOption, app, emit, err, errors, settings
+from coauthor.cli.app import InputError, JsonFlag, ModelOption, app, emit, err, errors, settings
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.context import Context, master_text
 from coauthor.pipeline.recheck import recheck
 from coauthor.pipeline.verify import Checker
+from coauthor.sandbox.boundary import Mode
 from coauthor.schemas import Step, Verdict
 from coauthor.store import RevisionInfo, Store
+
+MODES: dict[str, Mode] = {
+    "auto": "auto",
+    "isolated": "process-isolated",
+    "in-process": "in-process, tamper-evident",
+}
 
 
 def verdict_fields(number: int, step: Step) -> dict[str, object]:
@@ -47,13 +55,23 @@ def verify(
         bool, typer.Option("--repair", help="Send failing steps to the model for repair rounds.")
     ] = False,
     model: ModelOption = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode",
+            help="auto (decided per step), isolated (the solution in its own process) "
+            "or in-process (tamper-evident).",
+        ),
+    ] = "auto",
     as_json: JsonFlag = False,
 ) -> None:
     """Verify a task's steps in the sandbox: the solution passes, the starter fails."""
     with errors():
         config = settings()
+        if mode not in MODES:
+            raise InputError(f"unknown --mode {mode!r}; use one of: {', '.join(MODES)}")
         with Store(config.database_url) as store:
-            checker = Checker.from_settings(config)
+            checker = replace(Checker.from_settings(config), mode=MODES[mode])
             steps = None if step is None else [step]
             if not repair:
                 saved = recheck(store, task_id, checker=checker, steps=steps)

@@ -22,10 +22,12 @@ OUTPUT_KEPT = 6000
 
 @dataclass(frozen=True)
 class Checker:
-    """A sandbox and its limits: what verifying a step needs."""
+    """A sandbox and its limits: what verifying a step needs. ``mode`` is decided per step
+    unless an author forces the process-isolated or the in-process run."""
 
     sandbox: Sandbox
     limits: Limits
+    mode: Mode = "auto"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Checker:
@@ -37,7 +39,7 @@ class Checker:
         return cls(sandbox_for(settings.sandbox_python), limits)
 
     def verdict(self, step: Step) -> Verdict:
-        return verify_step(step, sandbox=self.sandbox, limits=self.limits)
+        return verify_step(step, sandbox=self.sandbox, limits=self.limits, mode=self.mode)
 
 
 def verify_step(
