@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Tokens of an exemplar (a finished task) shown to each stage; 0: none",
     )
+    mutants: int = Field(
+        default=40, ge=0, le=200, description="Mutants of a step's solution run per check; 0: none"
+    )
+    mutation_threshold: float = Field(
+        default=0.8, ge=0.0, le=1.0, description="Mutation score a verified step reaches"
+    )
     sandbox_python: str | None = Field(
         default=None, description="Interpreter for generated code; default: this one"
     )

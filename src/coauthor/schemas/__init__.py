@@ -13,6 +13,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from coauthor.schemas.figures import Figure
+from coauthor.schemas.mutation import EquivalentMark, MutationReport
+
 MAX_IDEA = 20_000
 MAX_STEPS = 12
 MAX_CODE = 30_000
@@ -141,6 +144,9 @@ class Verdict(Strict):
     repairs: list[str] = Field(
         default_factory=list, description="What each repair round changed and why"
     )
+    mutation: MutationReport | None = Field(
+        default=None, description="How many mutants of the solution the tests kill"
+    )
 
     @property
     def failing_tests(self) -> list[str]:
@@ -164,6 +170,10 @@ class Step(Strict):
         default_factory=list,
         max_length=20,
         description="Problems left in this step for the author (e.g. code that does not parse)",
+    )
+    figures: list[Figure] = Field(default_factory=list, max_length=12)
+    equivalent_mutants: list[EquivalentMark] = Field(
+        default_factory=list, description="Surviving mutants an author marked as equivalent"
     )
     verdict: Verdict | None = None
 

@@ -1,0 +1,57 @@
+"""Figures of a step: charts drawn by plotting code, diagrams from Graphviz DOT, and
+images an author uploads. Each is placed in the story or theory by an anchor
+``![caption](figure:NAME)`` and rendered in the team's house style."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+FIGURE_ANCHOR = "figure:"
+FigureName = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,59}$", min_length=1, max_length=60)
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FigureKind(StrEnum):
+    chart = "chart"
+    """matplotlib code, run in the sandbox with the step's solution importable."""
+    diagram = "diagram"
+    """A Graphviz DOT description."""
+    upload = "upload"
+    """An image file the author uploaded (PNG, JPEG or sanitised SVG)."""
+
+
+class FigureStatus(StrEnum):
+    pending = "pending"
+    rendered = "rendered"
+    failed = "failed"
+
+
+class Figure(_Strict):
+    """One picture of a step, with the source it is drawn from and its last rendering."""
+
+    name: FigureName
+    kind: FigureKind
+    caption: str = Field(default="", max_length=300)
+    alt: str = Field(default="", max_length=500, description="Alt text for screen readers")
+    purpose: str = Field(default="", max_length=500, description="What it shows and why")
+    source: str = Field(
+        default="", max_length=30_000, description="Plotting code or DOT; empty for uploads"
+    )
+    status: FigureStatus = FigureStatus.pending
+    error: str = Field(default="", max_length=4000)
+    png: str = Field(default="", description="The rendered PNG (or uploaded JPEG), base64")
+    svg: str = Field(default="", description="The rendered (or uploaded, sanitised) SVG text")
+    media_type: str = Field(default="image/png", max_length=40)
+    drawn_from: str = Field(
+        default="",
+        max_length=64,
+        description="Hash of the step's code and style it was last drawn from (stale if changed)",
+    )
