@@ -156,6 +156,7 @@ class _Session:
         self.solution_file = solution_file
         self.reporter = _ChildReporter(-1)
         args = ["-q", "-p", "no:cacheprovider", "--noconftest", "-c", os.devnull]
+        args += ["--assert=plain", "--tb=line"]  # pass or fail is all a mutant needs
         args += ["--rootdir", folder, "--confcutdir", folder, *_QUIET_PLUGINS]
         self.args = [*args, "--", test_file]
         self.config: object = None
