@@ -67,6 +67,13 @@ class MutationReport(_Strict):
     mutants: list[Mutant] = Field(default_factory=list)
     duration_s: float = 0.0
     skipped: str = Field(default="", description="Why no analysis ran (e.g. the solution fails)")
+    uncovered_lines: list[int] = Field(
+        default_factory=list, description="Lines of the solution no test runs"
+    )
+    problems: list[str] = Field(
+        default_factory=list,
+        description="What went wrong in the run itself (mutants not run, a tampered report)",
+    )
 
     @property
     def survivors(self) -> list[Mutant]:
