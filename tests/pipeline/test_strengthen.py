@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from coauthor.llm.testing import ScriptedModel
+from coauthor.mutation import analyse, survivor_problems
 from coauthor.pipeline.checking import check
 from coauthor.pipeline.context import Context
 from coauthor.pipeline.events import Events
@@ -253,3 +254,77 @@ def test_new_functions_keep_only_new_tests_and_the_imports_they_need() -> None:
     combined = append_tests(TESTS, new)
     assert combined.splitlines()[:2] == ["from solution import clip", "import math"]
     assert combined.rstrip().endswith("assert clip(v, 10) == v")
+
+
+DISCOUNT = '''def discounted(total: float) -> float:
+    """Orders of 100 or more get 10% off."""
+    if total >= 100:
+        return total * 0.9
+    return total
+'''
+DISCOUNT_TESTS = """import pytest
+
+from solution import discounted
+
+
+def test_small_orders_pay_in_full():
+    assert discounted(50) == 50
+
+
+def test_large_orders_get_ten_percent_off():
+    assert discounted(200) == pytest.approx(180)
+"""
+
+
+class EngineJudge:
+    """The real mutation engine over the real sandbox, judged as the checking system
+    does: verified when the solution passes and the score reaches the threshold."""
+
+    def __init__(self, sandbox: BubblewrapSandbox) -> None:
+        self.sandbox = sandbox
+        self.limits = LIMITS
+
+    def verdict(self, step: Step) -> Verdict:
+        on_solution = SandboxTrials(self.sandbox, LIMITS).outcomes(step.solution, step.tests)
+        report = analyse(step, sandbox=self.sandbox, limits=LIMITS, threshold=1.0)
+        problems = survivor_problems(report, step.solution)
+        return Verdict(
+            verified=not problems,
+            tests=len(on_solution),
+            solution_outcomes=on_solution,
+            problems=problems,
+            mutation=report,
+        )
+
+
+def test_with_the_engine_new_boundary_tests_kill_the_survivors(sandbox: BubblewrapSandbox) -> None:
+    step = Step(
+        title="Discount",
+        story="",
+        theory="",
+        starter="def discounted(total):\n    raise NotImplementedError\n",
+        solution=DISCOUNT,
+        tests=DISCOUNT_TESTS,
+    )
+    reply = (
+        "```python\nimport pytest\n\nfrom solution import discounted\n\n\n"
+        "def test_exactly_one_hundred_gets_the_discount():\n"
+        "    assert discounted(100) == pytest.approx(90)\n\n\n"
+        "def test_just_below_one_hundred_pays_in_full():\n"
+        "    assert discounted(99.5) == 99.5\n```"
+    )
+    model = ScriptedModel([reply])
+    checked = check(
+        step, checker=EngineJudge(sandbox), number=1, ctx=Context(model, "master"), rounds=2
+    )
+    assert checked.verdict.verified, checked.verdict.problems
+    report = checked.verdict.mutation
+    assert report is not None and report.score == 1.0 and report.survived == 0
+    prompt = model.requests[0][-1]["content"]
+    assert "`>=` became `>`" in prompt and "+    if total > 100:" in prompt
+    [done] = checked.rounds
+    assert done.note == (
+        "round 1: added tests: test_exactly_one_hundred_gets_the_discount, "
+        "test_just_below_one_hundred_pays_in_full kill 3 of 3 surviving mutants"
+    )
+    assert checked.step.tests.count("import pytest") == 1

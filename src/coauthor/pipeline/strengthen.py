@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import Field
 
+from coauthor.mutation import mutant_source, survivor_problems
 from coauthor.pipeline.context import Context
 from coauthor.sandbox import Limits, Sandbox, run_pytest
 from coauthor.sandbox.boundary import Mode
@@ -25,9 +26,6 @@ from coauthor.schemas.mutation import Mutant
 
 SURVIVORS_SHOWN = 8
 """Survivors named in one prompt (and tried against the new tests)."""
-
-NOT_TEST_REASONS = ("the solution fails", "tests that pass on the starter", "refused files")
-"""Problems that new tests cannot fix (kept for the wording of ``wants_tests``)."""
 
 SourceOf = Callable[[str, str], str | None]
 """``(solution, mutant_id) -> the mutant's source``, None for an id the solution has not."""
@@ -78,8 +76,6 @@ def trials_for(judge: object) -> Trials | None:
 def engine_source(solution: str, mutant_id: str) -> str | None:
     """The mutation engine's source of one mutant: among the default set, else the widest
     a check can generate (ids are stable for the same solution and change)."""
-    from coauthor.mutation import mutant_source
-
     found = mutant_source(solution, mutant_id)
     return found if found is not None else mutant_source(solution, mutant_id, limit=WIDEST)
 
@@ -104,11 +100,13 @@ def wants_tests(step: Step, verdict: Verdict) -> bool:
         return False
     if report.score is not None and report.score >= report.threshold:
         return False
-    return not [p for p in verdict.problems if not _about_mutants(p)]
+    about_survivors = set(survivor_problems(report, step.solution))
+    return all(p in about_survivors or _about_mutants(p) for p in verdict.problems)
 
 
 def _about_mutants(problem: str) -> bool:
-    return "mutant" in problem.lower() or "mutation" in problem.lower()
+    said = problem.lower()
+    return said.startswith("mutation score") or "surviving mutant" in said
 
 
 class Added(Strict):
