@@ -1,10 +1,11 @@
 """Repair rounds that add tests: when the tests let mutants of the solution survive, the
 model writes NEW test functions aimed at the named survivors.
 
-A new test is kept only when the sandbox shows that it passes on the reference solution,
-does not pass on the starter, and fails (or errors) on at least one surviving mutant (the
-mutant's source comes from the mutation engine). Kept tests are appended to the step's
-tests; the existing tests are never changed. Nothing is kept, nothing changes.
+A new test is kept only when the sandbox shows that it passes on the reference solution
+and fails (or errors) on at least one surviving mutant (the mutant's source comes from the
+mutation engine), so it is never weak (a weak test passes on the starter and kills
+nothing). Kept tests are appended to the step's tests; the existing tests are never
+changed. Nothing kept, nothing changes.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def survivors(step: Step, verdict: Verdict) -> list[Mutant]:
 
 def wants_tests(step: Step, verdict: Verdict) -> bool:
     """True when the only thing between the step and a verified verdict is a mutation score
-    below its threshold: the solution passes every test, no test passes on the starter,
+    below its threshold: the solution passes every test, no test is weak,
     the session was clean, and mutants survive. New tests can help; a rewrite cannot."""
     report = verdict.mutation
     if verdict.verified or report is None or report.skipped or not survivors(step, verdict):
@@ -142,7 +143,7 @@ def add_tests(
     mutant_source: SourceOf | None = None,
 ) -> Added:
     """Ask the model for tests that kill the step's surviving mutants; keep those the
-    sandbox shows to pass on the solution, not pass on the starter and kill a survivor."""
+    sandbox shows to pass on the solution and kill a survivor."""
     source_of = mutant_source or engine_source
     aimed = survivors(step, verdict)[:SURVIVORS_SHOWN]
     values = {"step": step, "number": number, "survivors": aimed, "verdict": verdict}
@@ -154,15 +155,12 @@ def add_tests(
         return Added(step=step, rejected=new.dropped or ["the reply had no new test function"])
     combined = append_tests(step.tests, new)
     on_solution = _by_function(trials.outcomes(step.solution, combined))
-    on_starter = _by_function(trials.outcomes(step.starter, combined)) if step.starter else {}
     rejected = list(new.dropped)
     candidates: list[str] = []
     for name in new.functions:
         got = on_solution.get(name, [TestOutcome.missing])
         if any(o is not TestOutcome.passed for o in got):
             rejected.append(f"{name} fails on the reference solution ({_worst(got)})")
-        elif on_starter and all(o is TestOutcome.passed for o in on_starter.get(name, [])):
-            rejected.append(f"{name} passes on the starter: it checks nothing")
         else:
             candidates.append(name)
     kills: dict[str, list[str]] = {name: [] for name in candidates}
