@@ -19,7 +19,7 @@ from coauthor.pipeline.edit import step_at
 from coauthor.pipeline.events import Events
 from coauthor.pipeline.parts import Part
 from coauthor.pipeline.repair import diagnose, rewrite
-from coauthor.pipeline.strengthen import add_tests, trials_for, wants_tests
+from coauthor.pipeline.strengthen import Added, add_tests, trials_for, wants_tests
 from coauthor.schemas import Step, Strict, Task, Verdict
 
 
@@ -130,15 +130,7 @@ def check(
             if not added.added:
                 events.note(f"step {number}: round {index}: {added.reason}")
                 continue
-            done.append(
-                Round(
-                    number=index,
-                    part=Part.tests,
-                    reason=_bounded(added.reason),
-                    before=step,
-                    kind="add_tests",
-                )
-            )
+            done.append(added_round(index, added, before=step))
             events.note(f"step {number}: {done[-1].note}")
             if on_round is not None:
                 on_round(added.step, done[-1])
@@ -163,8 +155,11 @@ def check(
     return Checked(step=step.model_copy(update={"verdict": verdict}), rounds=done)
 
 
-def _bounded(reason: str) -> str:
-    return reason if len(reason) <= 400 else reason[:399] + "…"
+def added_round(number: int, added: Added, *, before: Step) -> Round:
+    """The round in which ``added`` tests were appended to ``before``."""
+    return Round(
+        number=number, part=Part.tests, reason=added.reason, before=before, kind="add_tests"
+    )
 
 
 def step_numbers(task: Task, steps: list[int] | None) -> list[int]:

@@ -25,6 +25,7 @@ from coauthor.sandbox.boundary import Mode
 from coauthor.schemas import Step, Strict, TestOutcome, Verdict
 from coauthor.schemas.mutation import Mutant
 
+REASON_KEPT = 400
 SURVIVORS_SHOWN = 8
 """Survivors named in one prompt (and tried against the new tests)."""
 
@@ -126,11 +127,13 @@ class Added(Strict):
         """The round in one line, as revision labels show it."""
         if not self.added:
             dropped = "; ".join(self.rejected[:3]) or "the reply had no new test function"
-            return f"no new test kept: {dropped}"
-        return (
-            f"{', '.join(self.added)} kill {len(self.killed)} of {len(self.tried)} "
-            "surviving mutants"
-        )
+            said = f"no new test kept: {dropped}"
+        else:
+            said = (
+                f"{', '.join(self.added)} kill {len(self.killed)} of {len(self.tried)} "
+                "surviving mutants"
+            )
+        return said if len(said) <= REASON_KEPT else said[: REASON_KEPT - 1] + "…"
 
 
 def add_tests(
