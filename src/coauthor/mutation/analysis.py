@@ -33,7 +33,6 @@ def analyse(
     tests_passing: Collection[str] | None = None,
     limit: int = DEFAULT_MUTANTS,
     threshold: float = DEFAULT_THRESHOLD,
-    parallel: int = 1,
 ) -> MutationReport:
     """Run up to ``limit`` mutants of ``step.solution`` against ``step.tests``.
 
@@ -55,7 +54,6 @@ def analyse(
         solution=step.solution,
         limits=limits,
         tests_passing=tests_passing,
-        parallel=parallel,
     )
     marked = {mark.mutant_id for mark in step.equivalent_mutants}
     mutants = [_marked(m, marked) for m in run.mutants]

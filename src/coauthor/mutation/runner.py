@@ -91,15 +91,12 @@ def run_mutants(
     test_file: str = "test_step.py",
     solution_file: str = "solution.py",
     per_mutant_seconds: float | None = None,
-    parallel: int = 1,
 ) -> MutantRun:
     """Run ``mutants`` (each as ``solution_file``) against ``tests`` and judge each one.
 
     ``tests_passing`` are the test names (``test_x``, as in a verdict) that pass on the
     solution; by default those that pass in the baseline. ``per_mutant_seconds`` caps one
     mutant's run (the driver lowers it to 4x the baseline's time, at least 1.5 s).
-    ``parallel`` > 1 runs children side by side: faster, but a mutant could then signal a
-    sibling, so the default is one at a time.
     """
     limits = limits or Limits()
     started = time.monotonic()
@@ -113,7 +110,7 @@ def run_mutants(
         batch: list[dict[str, str]] = [{"id": "", "source": solution}] if not baseline_done else []
         batch += [{"id": m.id, "source": m.source} for m in pending]
         seen, finished, problem = _session(
-            sandbox, batch, tests, limits, longest, parallel, test_file, solution_file
+            sandbox, batch, tests, limits, longest, test_file, solution_file
         )
         run.sessions += 1
         if problem:
@@ -185,7 +182,6 @@ def _session(
     tests: str,
     limits: Limits,
     longest: float,
-    parallel: int,
     test_file: str,
     solution_file: str,
 ) -> tuple[dict[str, _Seen], bool, str]:
@@ -196,13 +192,12 @@ def _session(
         "key": key.hex(),
         "per_mutant_s": longest,
         "memory_mb": limits.memory_mb,
-        "parallel": max(1, parallel),
         "solution_file": solution_file,
         "test_file": test_file,
         "mutants_file": MUTANTS_FILE,
     }
     count = len(batch)
-    wall = min(3600.0, limits.wall_seconds + count * (longest + 0.5) / max(1, parallel))
+    wall = min(3600.0, limits.wall_seconds + count * (longest + 0.5))
     session_limits = Limits(
         cpu_seconds=max(limits.cpu_seconds, math.ceil(wall)),
         memory_mb=limits.memory_mb,

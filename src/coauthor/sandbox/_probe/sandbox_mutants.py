@@ -1,9 +1,10 @@
 """Trusted mutation driver, run inside the sandbox as ``python -m sandbox_mutants``.
 
-One sandboxed interpreter imports pytest (and the modules the step imports) once, then
-forks a child per mutant from that clean parent. Each child gets a fresh folder holding
-only its mutant (as the solution module) and the tests, its own process group, a time
-limit and a memory limit, and runs pytest there; its test phases come back on a pipe of
+One sandboxed interpreter imports pytest (and the modules the step imports) once, parses
+pytest's configuration once, then forks a child per mutant from that clean parent, one at
+a time. Each child finds the run folder holding only its mutant (as the solution module)
+and the tests, gets its own process group, a time limit and a memory limit, and runs a
+pytest session there; its test phases come back on a pipe of
 its own, so whatever a child writes can only ever describe that child's mutant. The
 parent alone writes to the host: every record HMAC-signed and sequence-numbered as in
 ``sandbox_probe``. Before any mutant code runs, a child closes the host's report fd and
@@ -12,10 +13,12 @@ the parent's fds or read its memory through /proc.
 
 A child that hangs is killed at its deadline (``timeout``); one that exhausts memory,
 calls ``os._exit`` or dies by a signal ends without its remaining test records, which the
-host reads as errors. After each child its folder (and anything it wrote there) is
-deleted before the next is made.
+host reads as errors. After each child, every process it left behind is killed (the
+parent is a child subreaper, so orphans come back to it) and the run folder is emptied
+before the next mutant is written. Children run one at a time: two side by side could
+signal each other. What a mutant writes outside the work folder (e.g. /tmp) is not undone.
 
-Protocol: stdin carries one JSON line {key, per_mutant_s, memory_mb, parallel,
+Protocol: stdin carries one JSON line {key, per_mutant_s, memory_mb,
 solution_file, test_file, mutants_file}; the mutants file (a JSON list of {id, source},
 the unmutated solution first with id "") is read into memory and deleted before the
 first fork. Records to the host: ``started``, ``record`` (a child's phase/collect/finish
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import hashlib
 import hmac
 import json
@@ -48,6 +52,11 @@ _CHILD_BYTES = 2_000_000
 _DETAIL_CHARS = 2000
 _PR_SET_DUMPABLE = 4
 _PR_SET_CHILD_SUBREAPER = 36
+_QUIET_PLUGINS = [
+    f"-pno:{name}"
+    for name in ("doctest", "pastebin", "junitxml", "legacypath", "stepwise", "faulthandler")
+]
+"""Plugins a step's tests do not need, left out to start each child faster."""
 _KINDS = frozenset({"phase", "collect", "finish", "coverage"})
 
 
@@ -73,7 +82,7 @@ class _ChildReporter:
     def __init__(self, fd: int) -> None:
         self.fd = fd
 
-    def _write(self, body: dict[str, Json]) -> None:
+    def write(self, body: dict[str, Json]) -> None:
         data = (json.dumps(body) + "\n").encode()
         while data:
             data = data[os.write(self.fd, data) :]
@@ -81,10 +90,10 @@ class _ChildReporter:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             detail = report.longreprtext[:_DETAIL_CHARS]
-            self._write({"kind": "collect", "nodeid": report.nodeid, "detail": detail})
+            self.write({"kind": "collect", "nodeid": report.nodeid, "detail": detail})
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self._write(
+        self.write(
             {
                 "kind": "phase",
                 "nodeid": report.nodeid,
@@ -96,15 +105,14 @@ class _ChildReporter:
         )
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        self._write({"kind": "finish", "exitstatus": int(exitstatus)})
+        self.write({"kind": "finish", "exitstatus": int(exitstatus)})
 
 
 class _Running:
-    def __init__(self, mutant_id: str, pid: int, fd: int, folder: str, deadline: float) -> None:
+    def __init__(self, mutant_id: str, pid: int, fd: int, deadline: float) -> None:
         self.id = mutant_id
         self.pid = pid
         self.fd: int | None = fd
-        self.folder = folder
         self.deadline = deadline
         self.started = time.monotonic()
         self.buffer = b""
@@ -115,6 +123,7 @@ def _preimport(sources: list[str], local: set[str]) -> None:
     """Import what the step imports (never a module of the work folder) before forking,
     so each child finds it loaded; and pytest's own plugins."""
     import ast
+    import importlib
 
     from _pytest.config import default_plugins
 
@@ -129,8 +138,6 @@ def _preimport(sources: list[str], local: set[str]) -> None:
                 names += [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 names.append(node.module)
-    import importlib
-
     for name in dict.fromkeys(names):
         if name.split(".")[0] in local:
             continue
@@ -140,21 +147,63 @@ def _preimport(sources: list[str], local: set[str]) -> None:
             continue
 
 
+class _Session:
+    """pytest's configuration, parsed once in the parent for the run folder; each child
+    runs a session from its own copy of it."""
+
+    def __init__(self, folder: str, test_file: str, solution_file: str) -> None:
+        self.folder = folder
+        self.solution_file = solution_file
+        self.reporter = _ChildReporter(-1)
+        args = ["-q", "-p", "no:cacheprovider", "--noconftest", "-c", os.devnull]
+        args += ["--assert=plain", "--tb=line"]  # pass or fail is all a mutant needs
+        args += ["--rootdir", folder, "--confcutdir", folder, *_QUIET_PLUGINS]
+        self.args = [*args, "--", test_file]
+        self.config: object = None
+        try:
+            from _pytest.config import _prepareconfig
+
+            self.config = _prepareconfig(self.args, [self.reporter])
+        except Exception:
+            self.config = None
+
+    def run(self) -> int:
+        config = self.config
+        if config is None:
+            return int(pytest.main(self.args, plugins=[self.reporter]))
+        assert isinstance(config, pytest.Config)
+        try:
+            return int(config.hook.pytest_cmdline_main(config=config))
+        finally:
+            config._ensure_unconfigure()
+
+    def run_with_coverage(self) -> int:
+        """The baseline also says which lines of the solution no test runs."""
+        try:
+            import coverage
+        except ImportError:
+            return self.run()
+        path = os.path.join(self.folder, self.solution_file)
+        cov = coverage.Coverage(data_file=None, include=[path], config_file=False)
+        cov.start()
+        try:
+            code = self.run()
+        finally:
+            cov.stop()
+        try:
+            missing: list[Json] = [int(n) for n in cov.analysis2(path)[3]]
+        except Exception:
+            return code
+        self.reporter.write({"kind": "coverage", "missing": missing[:2000]})
+        return code
+
+
 def _child(
-    fd: int,
-    signer: _Signer,
-    folder: str,
-    config: dict[str, Json],
-    seconds: float,
-    others: list[int],
-    *,
-    baseline: bool,
+    fd: int, signer: _Signer, session: _Session, seconds: float, memory_mb: int, *, baseline: bool
 ) -> None:
     """In the forked child: cut every tie to the host channel, then run pytest."""
     try:
         os.close(signer.fd)
-        for other in others:  # the pipes of mutants running beside this one
-            os.close(other)
         for index in range(len(signer.key)):
             signer.key[index] = 0
         os.setsid()
@@ -162,72 +211,50 @@ def _child(
         for target in (0, 1, 2):
             os.dup2(devnull, target)
         os.close(devnull)
-        memory = int(str(config["memory_mb"])) * 1024 * 1024
+        memory = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         cpu = int(seconds) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        os.chdir(folder)
-        os.environ["TMPDIR"] = folder
-        args = ["-q", "-p", "no:cacheprovider", "--noconftest", "-c", os.devnull]
-        args += ["--rootdir", folder, "--", str(config["test_file"])]
-        reporter = _ChildReporter(fd)
-        if baseline:
-            code = _with_coverage(reporter, args, str(config["solution_file"]))
-        else:
-            code = int(pytest.main(args, plugins=[reporter]))
+        os.environ["TMPDIR"] = session.folder
+        session.reporter.fd = fd
+        code = session.run_with_coverage() if baseline else session.run()
     except BaseException:
         code = 70
     os._exit(code)
 
 
-def _with_coverage(reporter: _ChildReporter, args: list[str], target: str) -> int:
-    """The baseline also says which lines of the solution no test runs."""
-    try:
-        import coverage
-    except ImportError:
-        return int(pytest.main(args, plugins=[reporter]))
-    path = os.path.abspath(target)
-    cov = coverage.Coverage(data_file=None, include=[path], config_file=False)
-    cov.start()
-    try:
-        code = int(pytest.main(args, plugins=[reporter]))
-    finally:
-        cov.stop()
-    try:
-        missing: list[Json] = [int(n) for n in cov.analysis2(path)[3]]
-    except Exception:
-        return code
-    reporter._write({"kind": "coverage", "missing": missing[:2000]})
-    return code
+def _empty(folder: str) -> None:
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.remove(path)
 
 
 def _start(
     mutant: dict[str, str],
-    index: int,
     signer: _Signer,
-    config: dict[str, Json],
+    session: _Session,
     tests: str,
+    test_file: str,
     seconds: float,
-    running: list[_Running],
+    memory_mb: int,
 ) -> _Running:
-    folder = os.path.abspath(f"mutant_{index}")
-    shutil.rmtree(folder, ignore_errors=True)
-    os.mkdir(folder)
-    for name, text in (
-        (str(config["solution_file"]), mutant["source"]),
-        (str(config["test_file"]), tests),
-    ):
-        with open(os.path.join(folder, name), "w", encoding="utf-8") as handle:
+    """Fill the run folder with this mutant and the tests alone, and fork its child."""
+    _empty(session.folder)
+    for name, text in ((session.solution_file, mutant["source"]), (test_file, tests)):
+        with open(os.path.join(session.folder, name), "w", encoding="utf-8") as handle:
             handle.write(text)
     signer.send({"kind": "started", "id": mutant["id"]})
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        others = [run.fd for run in running if run.fd is not None]
-        _child(write_end, signer, folder, config, seconds, others, baseline=not mutant["id"])
+        _child(write_end, signer, session, seconds, memory_mb, baseline=not mutant["id"])
     os.close(write_end)
-    return _Running(mutant["id"], pid, read_end, folder, time.monotonic() + seconds)
+    return _Running(mutant["id"], pid, read_end, time.monotonic() + seconds)
 
 
 def _forward(run: _Running, signer: _Signer, data: bytes) -> None:
@@ -251,13 +278,10 @@ def _end(run: _Running, signer: _Signer, *, timed_out: bool) -> None:
     if run.fd is not None:
         os.close(run.fd)
         run.fd = None
-    if timed_out:
-        with contextlib.suppress(OSError):
-            os.killpg(run.pid, signal.SIGKILL)
-    else:  # the leader is a zombie: its group id cannot be reused yet
-        with contextlib.suppress(OSError):
-            os.killpg(run.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):  # an ended leader is a zombie: its group id holds
+        os.killpg(run.pid, signal.SIGKILL)
     _, status = os.waitpid(run.pid, 0)
+    _sweep()
     signer.send(
         {
             "kind": "ended",
@@ -267,7 +291,6 @@ def _end(run: _Running, signer: _Signer, *, timed_out: bool) -> None:
             "seconds": round(time.monotonic() - run.started, 3),
         }
     )
-    shutil.rmtree(run.folder, ignore_errors=True)
 
 
 def _descendants() -> list[int]:
@@ -313,32 +336,27 @@ def _exited(run: _Running) -> bool:
     return info is not None
 
 
-def _wait_one(running: list[_Running], signer: _Signer) -> None:
-    """Serve the running children until one of them ends."""
+def _wait(run: _Running, signer: _Signer) -> None:
+    """Forward the child's records until it ends or its time is up."""
     while True:
         now = time.monotonic()
-        for run in running:
-            if now >= run.deadline:
-                _end(run, signer, timed_out=True)
-                running.remove(run)
-                return
-            if run.fd is None and _exited(run):
+        if now >= run.deadline:
+            _end(run, signer, timed_out=True)
+            return
+        if run.fd is None:
+            if _exited(run):
                 _end(run, signer, timed_out=False)
-                running.remove(run)
                 return
-        fds = [run.fd for run in running if run.fd is not None]
-        wait = min(run.deadline for run in running) - now
-        if len(fds) < len(running):
-            wait = min(wait, 0.02)
-        ready, _, _ = select.select(fds, [], [], max(0.0, wait))
-        for run in running:
-            if run.fd is not None and run.fd in ready:
-                data = os.read(run.fd, 65536)
-                if data:
-                    _forward(run, signer, data)
-                else:
-                    os.close(run.fd)
-                    run.fd = None
+            time.sleep(0.01)
+            continue
+        ready, _, _ = select.select([run.fd], [], [], run.deadline - now)
+        if ready:
+            data = os.read(run.fd, 65536)
+            if data:
+                _forward(run, signer, data)
+            else:
+                os.close(run.fd)
+                run.fd = None
 
 
 def main() -> int:
@@ -361,31 +379,26 @@ def main() -> int:
         mutants: list[dict[str, str]] = json.load(handle)
     os.remove(mutants_file)
     test_file = str(config["test_file"])
+    solution_file = str(config["solution_file"])
     with open(test_file, encoding="utf-8") as handle:
         tests = handle.read()
     local = {name.removesuffix(".py") for name in os.listdir(".")}
-    local.add(str(config["solution_file"]).removesuffix(".py"))
+    local.add(solution_file.removesuffix(".py"))
     _preimport([tests, mutants[0]["source"]] if mutants else [tests], local)
-    longest = float(str(config["per_mutant_s"]))
-    parallel = max(1, int(str(config["parallel"])))
-    running: list[_Running] = []
-    seconds = longest
+    folder = os.path.abspath("run")
+    os.mkdir(folder)
+    os.chdir(folder)
+    session = _Session(folder, test_file, solution_file)
+    gc.collect()
+    gc.freeze()  # children neither scan nor copy what the parent holds
+    seconds = float(str(config["per_mutant_s"]))
+    memory_mb = int(str(config["memory_mb"]))
     for index, mutant in enumerate(mutants):
-        if mutant["id"] == "" and index == 0:  # the baseline, alone, sets the time limit
-            baseline = _start(mutant, index, signer, config, tests, longest, [])
-            started = time.monotonic()
-            _wait_one([baseline], signer)
-            _sweep()
-            seconds = min(longest, max(1.5, 4 * (time.monotonic() - started) + 0.5))
-            continue
-        while len(running) >= parallel:
-            _wait_one(running, signer)
-            if not running:
-                _sweep()
-        running.append(_start(mutant, index, signer, config, tests, seconds, running))
-    while running:
-        _wait_one(running, signer)
-    _sweep()
+        baseline = index == 0 and mutant["id"] == ""
+        run = _start(mutant, signer, session, tests, test_file, seconds, memory_mb)
+        _wait(run, signer)
+        if baseline:  # the unmutated solution, run first, sets the time limit
+            seconds = min(seconds, max(1.5, 4 * (time.monotonic() - run.started) + 0.5))
     signer.send({"kind": "finish", "exitstatus": 0})
     return 0
 
