@@ -8,12 +8,11 @@ from collections.abc import Callable
 from streamlit.testing.v1 import AppTest
 
 from coauthor.llm.testing import ScriptedModel
-from coauthor.mutation import generate, survivor_problems
-from coauthor.schemas import TestOutcome as Outcome
-from coauthor.schemas import Verdict
-from coauthor.schemas.mutation import Mutant, MutantStatus, MutationReport
+from coauthor.pipeline.verify import Checker
+from coauthor.schemas.mutation import Mutant
+from coauthor.settings import Settings
 from coauthor.store import Store
-from coauthor.testing import SOLUTION, TESTS
+from coauthor.testing import BOUNDARY_KILLERS, BOUNDARY_SOLUTION, BOUNDARY_STARTER, BOUNDARY_TESTS
 
 
 def texts(app: AppTest, kind: str) -> list[str]:
@@ -26,45 +25,23 @@ def click(app: AppTest, label: str, index: int = 0) -> AppTest:
     return found[index].click().run()
 
 
-def _mutants() -> list[Mutant]:
-    """The engine's real mutants of the example solution; the empty-message one survives
-    the example tests (they never look at the message)."""
-    made = [m.mutant for m in generate(SOLUTION)]
-    return [
-        m.model_copy(
-            update={
-                "status": MutantStatus.survived
-                if m.change.endswith('became `""`')
-                else MutantStatus.killed
-            }
-        )
-        for m in made
-    ]
-
-
 def _with_survivors(store: Store, task_id: int) -> tuple[int, list[Mutant]]:
+    """A revision whose step 1 is the boundary example, checked for real: three mutants
+    of ``>= 100`` survive its tests."""
     head = store.revision(task_id)
-    mutants = _mutants()
-    survived = [m for m in mutants if m.status is MutantStatus.survived]
-    killed = len(mutants) - len(survived)
-    report = MutationReport(
-        generated=len(mutants),
-        killed=killed,
-        survived=len(survived),
-        score=round(killed / len(mutants), 4),
-        threshold=0.95,
-        mutants=mutants,
+    step = head.task.steps[0].model_copy(
+        update={
+            "solution": BOUNDARY_SOLUTION,
+            "starter": BOUNDARY_STARTER,
+            "tests": BOUNDARY_TESTS,
+            "requirements": ["orders of 100 or more get 10% off"],
+        }
     )
-    step = head.task.steps[0]
-    verdict = Verdict(
-        verified=False,
-        tests=3,
-        solution_outcomes={name: Outcome.passed for name in ("test_positive_uplift",)},
-        problems=survivor_problems(report, step.solution),
-        mutation=report,
-    )
-    steps = [step.model_copy(update={"verdict": verdict}), *head.task.steps[1:]]
+    step = step.model_copy(update={"verdict": Checker.from_settings(Settings()).verdict(step)})
+    steps = [step, *head.task.steps[1:]]
     task = head.task.model_copy(update={"steps": steps})
+    assert step.verdict is not None and step.verdict.mutation is not None
+    survived = step.verdict.mutation.survivors
     return store.add_revision(task_id, task, source="verify", note="").number, survived
 
 
@@ -75,13 +52,13 @@ def test_the_verdict_shows_the_score_and_each_survivor_as_a_diff(
     app = open_page("editor", query={"task": str(task_id)})
     assert not app.exception, [e.value for e in app.exception]
     report_line = [t for t in texts(app, "error") if t.startswith("Mutation score")]
-    assert report_line == [f"Mutation score {1 - len(survived) / 9:.0%} (threshold 95%)"]
-    assert f"9 mutants: {9 - len(survived)} killed, {len(survived)} survived" in " ".join(
-        texts(app, "caption")
+    assert report_line == ["Mutation score 73% (threshold 80%)"]
+    assert "11 mutants: 8 killed, 3 survived, 0 timed out, 0 marked equivalent" in texts(
+        app, "caption"
     )
     diffs = [c for c in app.code if c.language == "diff" and "mutant.py" in c.value]
     assert [c.value.strip() for c in diffs] == [m.diff.strip() for m in survived]
-    assert len(survived) == 1 and '+        raise ValueError("")' in diffs[0].value
+    assert len(survived) == 3 and "+    if total > 100:" in diffs[0].value
     assert all(c.proto.wrap_lines for c in diffs)
     assert any(m.id in t for m in survived for t in texts(app, "markdown"))
     labels = [b.label for b in app.button]
@@ -99,47 +76,49 @@ def test_marking_a_survivor_equivalent_saves_a_revision_with_the_note(
     assert store.revision(task_id).number == base
 
     app.selectbox(key=f"eq_id_{key}").set_value(survived[0].id)
-    app.text_input(key=f"eq_note_{key}").input("the message is not part of the contract")
+    app.text_input(key=f"eq_note_{key}").input("the contract says nothing about 100")
     app = click(app, "Mark equivalent")
     head = store.revision(task_id)
     assert head.number == base + 1
     [mark] = head.task.steps[0].equivalent_mutants
     assert mark.mutant_id == survived[0].id
-    assert mark.note == "the message is not part of the contract"
+    assert mark.note == "the contract says nothing about 100"
     said = texts(app, "error") + texts(app, "success")
     assert any(f"Marked {survived[0].id} as equivalent." in t for t in said)
     assert any(survived[0].id in t and "contract" in t for t in texts(app, "caption"))
+    assert "11 mutants: 8 killed, 2 survived, 0 timed out, 1 marked equivalent" in texts(
+        app, "caption"
+    )
 
 
 def test_add_tests_for_these_keeps_a_test_that_kills_the_survivor(
     open_page: Callable[..., AppTest], store: Store, task_id: int, model: ScriptedModel
 ) -> None:
     base, survived = _with_survivors(store, task_id)
-    model.add(
-        "```python\n"
-        "def test_an_empty_group_says_why():\n"
-        "    with pytest.raises(ValueError, match='at least one value'):\n"
-        "        mean_uplift([1.0], [])\n"
-        "```"
-    )
+    model.add(f"```python\n{BOUNDARY_KILLERS}```")
     app = click(open_page("editor", query={"task": str(task_id)}), "Add tests for these")
     assert not app.exception, [e.value for e in app.exception]
     assert "Mutant " + survived[0].id in model.requests[0][-1]["content"]
     revisions = store.revisions(task_id)
     assert [r.source for r in revisions[-2:]] == ["repair", "verify"]
     assert revisions[-1].number == base + 2
-    tests = store.revision(task_id).task.steps[0].tests
-    assert tests.startswith(TESTS.rstrip()) and "def test_an_empty_group_says_why" in tests
-    assert "added tests: test_an_empty_group_says_why kill" in revisions[-2].note
-    said = texts(app, "success") + texts(app, "error") + texts(app, "warning")
-    assert any(t.startswith("Added test_an_empty_group_says_why") for t in said), said
+    step = store.revision(task_id).task.steps[0]
+    assert step.tests.startswith(BOUNDARY_TESTS.rstrip())
+    assert "def test_just_below_one_hundred_pays_in_full" in step.tests
+    assert "kill 3 of 3 surviving mutants" in revisions[-2].note
+    assert step.verdict is not None and step.verdict.verified
+    said = texts(app, "success")
+    assert any(
+        t.startswith("Added test_exactly_one_hundred_gets_the_discount, ") and "verified" in t
+        for t in said
+    ), said
 
 
 def test_add_tests_that_fail_on_the_solution_saves_nothing(
     open_page: Callable[..., AppTest], store: Store, task_id: int, model: ScriptedModel
 ) -> None:
     base, _ = _with_survivors(store, task_id)
-    model.add("```python\ndef test_wrong():\n    assert mean_uplift([1.0], [2.0]) == 3.0\n```")
+    model.add("```python\ndef test_wrong():\n    assert discounted(100) == 100\n```")
     app = click(open_page("editor", query={"task": str(task_id)}), "Add tests for these")
     assert store.revision(task_id).number == base
     assert any(

@@ -88,10 +88,13 @@ def add_tests_for_survivors(
     checker: Judge,
     ctx: Context,
     base_revision: int | None = None,
+    instruction: str = "",
+    source: str = "repair",
 ) -> Strengthened:
     """One add-tests round on step ``number`` of revision ``base_revision`` (default the
     head), aimed at the survivors of its saved verdict: the kept tests are saved as a
-    repair revision, then the step is verified again and saved with its verdict."""
+    repair revision, then the step is verified again and saved with its verdict.
+    ``instruction`` is the author's wish for the tests, if any."""
     head = store.revision(task_id, base_revision)
     step = step_at(head.task, number)
     verdict = step.verdict
@@ -102,14 +105,14 @@ def add_tests_for_survivors(
     trials = trials_for(checker)
     if trials is None:
         raise StrengthenError("no sandbox to try new tests in")
-    added = add_tests(ctx, step, verdict, number=number, trials=trials)
+    added = add_tests(ctx, step, verdict, number=number, trials=trials, instruction=instruction)
     if not added.added:
         return Strengthened(added, None)
     done = added_round(1, added, before=step)
     task = replace_step(head.task, number, added.step)
     note = f"step {number}, {done.note}"
     base = store.add_revision(
-        task_id, task, source="repair", note=note, base_revision=head.number
+        task_id, task, source=source, note=note, base_revision=head.number
     ).number
     checked = check(added.step, checker=checker, number=number)
     judged = checked.verdict.model_copy(update={"repair_rounds": 1, "repairs": [done.note]})

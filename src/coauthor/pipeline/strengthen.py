@@ -144,12 +144,20 @@ def add_tests(
     number: int,
     trials: Trials,
     mutant_source: SourceOf | None = None,
+    instruction: str = "",
 ) -> Added:
     """Ask the model for tests that kill the step's surviving mutants; keep those the
-    sandbox shows to pass on the solution and kill a survivor."""
+    sandbox shows to pass on the solution and kill a survivor. ``instruction`` is the
+    author's wish, if any ("a test that catches the off-by-one")."""
     source_of = mutant_source or engine_source
     aimed = survivors(step, verdict)[:SURVIVORS_SHOWN]
-    values = {"step": step, "number": number, "survivors": aimed, "verdict": verdict}
+    values = {
+        "step": step,
+        "number": number,
+        "survivors": aimed,
+        "verdict": verdict,
+        "instruction": instruction.strip(),
+    }
     reply = ctx.model.code(ctx.messages("add_tests.j2", **values), max_tokens=1200)
     if not reply.ok:
         return Added(step=step, rejected=[f"the reply is not Python ({reply.error})"])
