@@ -18,7 +18,13 @@ from coauthor.schemas import TestOutcome as Outcome
 from coauthor.schemas import Verdict
 from coauthor.schemas.mutation import Mutant, MutantStatus, MutationReport
 from coauthor.store import Store
-from coauthor.testing import run_replies
+from coauthor.testing import (
+    BOUNDARY_KILLERS,
+    BOUNDARY_SOLUTION,
+    BOUNDARY_STARTER,
+    BOUNDARY_TESTS,
+    run_replies,
+)
 
 BOUNDARY = Mutant(
     id="boun-1",
@@ -51,12 +57,18 @@ KILLED = [
 ]
 
 
+@pytest.fixture
+def model() -> ScriptedModel:
+    return ScriptedModel(run_replies(1))
+
+
 @pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model: ScriptedModel
+) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'mutation.db'}"
     monkeypatch.setenv("COAUTHOR_DATABASE_URL", url)
     monkeypatch.setenv("COAUTHOR_MODEL", "scriptedmutation")
-    model = ScriptedModel(run_replies(1))
     with registered_backend("scriptedmutation", lambda argument, settings: model):
         result = CliRunner().invoke(app, ["new", "idea", "--steps", "1", "--no-verify"])
         assert result.exit_code == 0, result.stderr
@@ -143,3 +155,51 @@ def test_a_step_never_analysed_cannot_be_marked(database: str) -> None:
     code, _, err = cli("verify", "1", "--step", "1", "--equivalent", "boun-1", "--note", "x")
     assert code == 2
     assert "step 1 has no mutation analysis yet; verify it first" in err
+
+
+def test_the_mutant_cap_can_be_set_or_turned_off_for_one_check() -> None:
+    code, out, err = cli("verify", "1", "--mutants", "3", "--json")
+    assert code == 0, err
+    [step] = json.loads(out)["steps"]
+    assert step["mutation"]["generated"] == 3 and len(step["mutation"]["mutants"]) == 3
+    code, out, err = cli("verify", "1", "--no-mutation", "--json")
+    [step] = json.loads(out)["steps"]
+    assert code == 0, err
+    assert step["verified"] is True
+    assert step["mutation_score"] is None and step["mutation"] is None
+    code, _, err = cli("verify", "1", "--mutants", "-1")
+    assert code == 2 and "--mutants" in err
+
+
+def test_verify_repair_adds_tests_when_only_survivors_hold_a_step_back(
+    database: str, model: ScriptedModel
+) -> None:
+    with Store(database) as store:
+        head = store.revision(1)
+        step = head.task.steps[0].model_copy(
+            update={
+                "solution": BOUNDARY_SOLUTION,
+                "starter": BOUNDARY_STARTER,
+                "tests": BOUNDARY_TESTS,
+            }
+        )
+        store.add_revision(1, head.task.model_copy(update={"steps": [step]}), source="edit")
+    code, out, _ = cli("verify", "1")
+    assert code == 1
+    assert "mutation score 0.73 (threshold 0.80, below the threshold): 8 killed, 3 survived" in out
+    assert "survivor boun-3a9466515389, line 3: `>=` became `>`" in out
+    assert "        +    if total > 100:" in out
+
+    model.add(f"```python\n{BOUNDARY_KILLERS}```")
+    code, out, err = cli("verify", "1", "--repair", "--json")
+    assert code == 0, err
+    [shown] = json.loads(out)["steps"]
+    assert shown["verified"] is True and shown["mutation_score"] == 1.0
+    assert shown["repairs"] == [
+        "round 1: added tests: test_exactly_one_hundred_gets_the_discount, "
+        "test_just_below_one_hundred_pays_in_full kill 3 of 3 surviving mutants"
+    ]
+    with Store(database) as store:
+        sources = [r.source for r in store.revisions(1)]
+        assert sources[-2:] == ["repair", "verify"]
+        assert "added tests" in store.revisions(1)[-2].note
