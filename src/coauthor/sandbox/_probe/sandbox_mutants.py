@@ -337,26 +337,39 @@ def _exited(run: _Running) -> bool:
 
 
 def _wait(run: _Running, signer: _Signer) -> None:
-    """Forward the child's records until it ends or its time is up."""
+    """Forward the child's records until it ends or its time is up. A process the child
+    left behind may hold its pipe open: the child's own exit is what counts."""
     while True:
         now = time.monotonic()
         if now >= run.deadline:
             _end(run, signer, timed_out=True)
             return
+        if _exited(run):
+            _drain(run, signer)
+            _end(run, signer, timed_out=False)
+            return
         if run.fd is None:
-            if _exited(run):
-                _end(run, signer, timed_out=False)
-                return
             time.sleep(0.01)
             continue
-        ready, _, _ = select.select([run.fd], [], [], run.deadline - now)
+        ready, _, _ = select.select([run.fd], [], [], min(0.05, run.deadline - now))
         if ready:
-            data = os.read(run.fd, 65536)
-            if data:
-                _forward(run, signer, data)
-            else:
-                os.close(run.fd)
-                run.fd = None
+            _read(run, signer)
+
+
+def _read(run: _Running, signer: _Signer) -> None:
+    assert run.fd is not None
+    data = os.read(run.fd, 65536)
+    if data:
+        _forward(run, signer, data)
+    else:
+        os.close(run.fd)
+        run.fd = None
+
+
+def _drain(run: _Running, signer: _Signer) -> None:
+    """What the ended child wrote before it exited, without waiting for EOF."""
+    while run.fd is not None and select.select([run.fd], [], [], 0)[0]:
+        _read(run, signer)
 
 
 def main() -> int:
