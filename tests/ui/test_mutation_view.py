@@ -53,6 +53,10 @@ def test_the_verdict_shows_the_score_and_each_survivor_as_a_diff(
     assert not app.exception, [e.value for e in app.exception]
     report_line = [t for t in texts(app, "error") if t.startswith("Mutation score")]
     assert report_line == ["Mutation score 73% (threshold 80%)"]
+    assert any(
+        t.startswith("NOT verified — 3 tests, coverage 100%, mutation score 73%, ")
+        for t in texts(app, "error")
+    ), texts(app, "error")
     assert "11 mutants: 8 killed, 3 survived, 0 timed out, 0 marked equivalent" in texts(
         app, "caption"
     )

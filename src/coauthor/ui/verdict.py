@@ -20,7 +20,11 @@ WEAK_ISOLATION = "rlimits-only"
 def headline(verdict: Verdict) -> str:
     coverage = "n/a" if verdict.coverage is None else f"{verdict.coverage:.0f}%"
     state = "verified" if verdict.verified else "NOT verified"
-    return f"{state} — {verdict.tests} tests, coverage {coverage}, {verdict.duration_s:.1f} s"
+    report = verdict.mutation
+    score = "" if report is None or report.score is None else f", mutation score {report.score:.0%}"
+    return (
+        f"{state} — {verdict.tests} tests, coverage {coverage}{score}, {verdict.duration_s:.1f} s"
+    )
 
 
 def outcome(number: int, verdict: Verdict | None) -> tuple[Outcome, str]:
