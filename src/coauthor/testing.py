@@ -77,3 +77,44 @@ def run_replies(steps: int, *, lessons: bool = True, broken_step: int | None = N
             replies += ["def still_broken(:\n"] * 3  # the starter: asked for, never parses
         replies.append(StepSummary(text=f"Steps 1-{number}: mean_uplift is built."))
     return replies
+
+
+BOUNDARY_SOLUTION = '''def discounted(total: float) -> float:
+    """Orders of 100 or more get 10% off."""
+    if total >= 100:
+        return total * 0.9
+    return total
+'''
+
+BOUNDARY_STARTER = '''def discounted(total: float) -> float:
+    """Orders of 100 or more get 10% off."""
+    raise NotImplementedError
+'''
+
+BOUNDARY_TESTS = """import pytest
+
+from solution import discounted
+
+
+def test_small_orders_pay_in_full():
+    assert discounted(50) == 50
+
+
+def test_large_orders_get_ten_percent_off():
+    assert discounted(200) == pytest.approx(180)
+
+
+def test_a_zero_order_costs_nothing():
+    assert discounted(0) == 0
+"""
+"""Tests of ``BOUNDARY_SOLUTION`` that never look at the boundary: mutants of ``>= 100``
+(``> 100``, ``>= 101``, ``>= 99``) survive them."""
+
+BOUNDARY_KILLERS = """def test_exactly_one_hundred_gets_the_discount():
+    assert discounted(100) == pytest.approx(90)
+
+
+def test_just_below_one_hundred_pays_in_full():
+    assert discounted(99.5) == 99.5
+"""
+"""New tests that kill every survivor of ``BOUNDARY_TESTS``."""

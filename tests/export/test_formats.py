@@ -16,6 +16,7 @@ from coauthor.export import ExportError, ExportFormat, exporter, formats
 from coauthor.export import base as export_base
 from coauthor.export.base import ExportOptions, Publisher
 from coauthor.schemas import Task, Verdict
+from coauthor.schemas.mutation import EquivalentMark, MutationReport
 from coauthor.store import Store
 
 FOLDER_FORMATS = ["json", "markdown", "nbgrader", "otter"]
@@ -59,13 +60,32 @@ def test_every_format_says_each_steps_verdict(name: str, tmp_path: Path) -> None
         problems=["the starter passes test_positive_uplift"],
         checking_mode="in-process, tamper-evident",
         isolation="bubblewrap",
+        mutation=MutationReport(generated=4, killed=2, survived=2, score=0.5, threshold=0.8),
     )
+    first = task.steps[0].verdict
+    assert first is not None
+    first.mutation = MutationReport(
+        generated=11, killed=8, timed_out=1, equivalent=1, survived=1, score=0.9, threshold=0.8
+    )
+    task.steps[0].equivalent_mutants = [EquivalentMark(mutant_id="boun-1", note="same at 100")]
     text = written(exporter(name).export(task, tmp_path, task_id=1, revision=1))
     if name == "json":
-        verdicts = [s["verdict"] for s in json.loads(text)["task"]["steps"]]
+        steps = json.loads(text)["task"]["steps"]
+        verdicts = [s["verdict"] for s in steps]
         assert [v and v["verified"] for v in verdicts] == [True, None, False]
         assert verdicts[2]["checking_mode"] == "in-process, tamper-evident"
+        assert [v and v["mutation"]["score"] for v in verdicts] == [0.9, None, 0.5]
+        assert steps[0]["equivalent_mutants"] == [
+            {"mutant_id": "boun-1", "note": "same at 100", "by": ""}
+        ]
+        assert Task.model_validate(json.loads(text)["task"]) == task
         return
+    assert (
+        "Mutation score: 0.90 (threshold 0.80): the tests catch 9 of 10 mutants of the "
+        "reference solution (8 killed, 1 survived, 1 timed out; 1 marked equivalent by an "
+        "author and left out)." in text
+    )
+    assert "Mutation score: 0.50 (threshold 0.80, below it): the tests catch 2 of 4" in text
     assert "Checked in-process, tamper-evident, under bubblewrap." in text
     assert "Verified: the reference solution passes all 3 tests" in text
     assert "Not verified yet: the checking system has not run this step's tests." in text

@@ -10,10 +10,12 @@ import typer
 from coauthor.cli.app import InputError, JsonFlag, ModelOption, app, emit, err, errors, settings
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.context import Context, master_text
+from coauthor.pipeline.equivalents import mark_equivalent
 from coauthor.pipeline.recheck import recheck
 from coauthor.pipeline.verify import Checker
 from coauthor.sandbox.boundary import Mode
 from coauthor.schemas import Step, Verdict
+from coauthor.schemas.mutation import MutationReport
 from coauthor.store import RevisionInfo, Store
 
 MODES: dict[str, Mode] = {
@@ -29,7 +31,15 @@ def verdict_fields(number: int, step: Step) -> dict[str, object]:
     fields: dict[str, object] = {"number": number, "title": step.title, "flags": step.flags}
     if verdict is None:
         return {**fields, "verified": None}
-    return {**fields, **verdict.model_dump(mode="json"), "failing_tests": verdict.failing_tests}
+    survivors = [m.id for m in verdict.mutation.survivors] if verdict.mutation else []
+    return {
+        **fields,
+        **verdict.model_dump(mode="json"),
+        "failing_tests": verdict.failing_tests,
+        "mutation_score": verdict.mutation.score if verdict.mutation else None,
+        "survivors": survivors,
+        "equivalent_mutants": [m.model_dump(mode="json") for m in step.equivalent_mutants],
+    }
 
 
 def verdict_line(number: int, verdict: Verdict | None) -> str:
@@ -43,8 +53,33 @@ def verdict_line(number: int, verdict: Verdict | None) -> str:
     )
     if verdict.checking_mode:
         line += f", {verdict.checking_mode}"
+    if verdict.mutation is not None:
+        line += f"\n    {mutation_summary(verdict.mutation)}"
     details = verdict.problems + verdict.warnings
     return line + "".join(f"\n    - {detail}" for detail in details)
+
+
+def mutation_summary(report: MutationReport) -> str:
+    """``mutation score 0.73 (threshold 0.80): 8 killed, 3 survived, ...``."""
+    if report.score is None:
+        return f"mutation score: none ({report.skipped or 'no mutant counts'})"
+    counts = (
+        f"{report.killed} killed, {report.survived} survived, {report.timed_out} timed out, "
+        f"{report.equivalent} equivalent of {report.generated}"
+    )
+    below = "" if report.score >= report.threshold else ", below the threshold"
+    return f"mutation score {report.score:.2f} (threshold {report.threshold:.2f}{below}): {counts}"
+
+
+def survivor_lines(report: MutationReport | None) -> str:
+    """Each surviving mutant: id, line, the change in words, and its diff, indented."""
+    if report is None:
+        return ""
+    chunks = []
+    for mutant in report.survivors:
+        chunks.append(f"    survivor {mutant.id}, line {mutant.line}: {mutant.change}")
+        chunks += [f"        {line}" for line in mutant.diff.splitlines()]
+    return "\n".join(chunks)
 
 
 @app.command()
@@ -63,16 +98,48 @@ def verify(
             "or in-process (tamper-evident).",
         ),
     ] = "auto",
+    mutants: Annotated[
+        int | None,
+        typer.Option(
+            "--mutants", min=0, max=200, help="Mutants per step for this check (default: setting)."
+        ),
+    ] = None,
+    no_mutation: Annotated[
+        bool, typer.Option("--no-mutation", help="No mutation analysis in this check.")
+    ] = False,
+    equivalent: Annotated[
+        str | None,
+        typer.Option(
+            "--equivalent",
+            metavar="MUTANT_ID",
+            help="Mark this surviving mutant of --step as equivalent (with --note); "
+            "saved as a new revision, left out of the score from then on.",
+        ),
+    ] = None,
+    note: Annotated[
+        str, typer.Option("--note", help="Why the mutant behaves exactly like the solution.")
+    ] = "",
     as_json: JsonFlag = False,
 ) -> None:
-    """Verify a task's steps in the sandbox: the solution passes, the starter fails."""
+    """Verify a task's steps in the sandbox: the solution passes, the starter fails, and
+    the tests kill enough mutants of the solution."""
     with errors():
         config = settings()
         if mode not in MODES:
             raise InputError(f"unknown --mode {mode!r}; use one of: {', '.join(MODES)}")
+        if no_mutation:
+            config = config.model_copy(update={"mutants": 0})
+        elif mutants is not None:
+            config = config.model_copy(update={"mutants": mutants})
         with Store(config.database_url) as store:
-            checker = replace(Checker.from_settings(config), mode=MODES[mode])
             steps = None if step is None else [step]
+            if equivalent is not None:
+                if step is None:
+                    raise InputError("--equivalent needs --step N: the step the mutant is of")
+                saved = mark_equivalent(store, task_id, step, equivalent, note=note)
+                print_verdicts(saved, steps=steps, as_json=as_json)
+                return
+            checker = replace(Checker.from_settings(config), mode=MODES[mode])
             if not repair:
                 saved = recheck(store, task_id, checker=checker, steps=steps)
             else:
@@ -117,4 +184,6 @@ def print_verdicts(saved: RevisionInfo, *, steps: list[int] | None, as_json: boo
         return
     for number, item in chosen:
         typer.echo(verdict_line(number, item.verdict))
+        if item.verdict is not None and (survivors := survivor_lines(item.verdict.mutation)):
+            typer.echo(survivors)
     err.print(f"saved as revision {saved.number} of task {saved.task_id}", highlight=False)

@@ -21,7 +21,7 @@ from coauthor.llm.base import Model
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.brief import make_brief
 from coauthor.pipeline.context import master_text
-from coauthor.pipeline.events import Events, repair_words
+from coauthor.pipeline.events import Events, repair_words, tests_words
 from coauthor.pipeline.parts import Part
 from coauthor.pipeline.runner import Outcome, RunFailedError, Runner, start_run
 from coauthor.pipeline.verify import Checker
@@ -53,6 +53,11 @@ class ProgressEvents(Events):
     def repair_round(self, step: int, *, number: int, rounds: int, part: Part | None) -> None:
         if self.bar is not None:
             words = repair_words(number, rounds, part)
+            self.progress.update(self.bar, description=f"step {step}: {words}")
+
+    def tests_round(self, step: int, *, number: int, rounds: int) -> None:
+        if self.bar is not None:
+            words = tests_words(number, rounds)
             self.progress.update(self.bar, description=f"step {step}: {words}")
 
     def stage_finished(self, stage: str, *, step: int | None = None, total: int = 0) -> None:

@@ -143,6 +143,8 @@ def _step_line(step: Step, number: int, lang: Language) -> str:
     if verdict is None or not verdict.verified:
         return "- " + say("step_bad", lang, step=number, problems=problems(step))
     coverage = "" if verdict.coverage is None else f", {verdict.coverage:.0f}% coverage"
+    if verdict.mutation is not None and verdict.mutation.score is not None:
+        coverage += say("mutation_score", lang, score=f"{verdict.mutation.score:.2f}")
     rounds = say("repaired", lang, rounds=verdict.repair_rounds) if verdict.repair_rounds else ""
     return "- " + say(
         "step_ok", lang, step=number, tests=verdict.tests, coverage=coverage, rounds=rounds

@@ -6,14 +6,24 @@ note), re-verified through the session's checking seam.
 
 from __future__ import annotations
 
-from coauthor.copilot.checking import open_task, rechecked, save, step_number, task_link
+from coauthor.copilot.checking import (
+    open_task,
+    problems,
+    rechecked,
+    save,
+    step_number,
+    task_link,
+)
 from coauthor.copilot.intents import Intent, Slots
 from coauthor.copilot.phrases import part_name, say
 from coauthor.copilot.results import Edited, WhichPart
-from coauthor.copilot.session import Reply, Request, Session
+from coauthor.copilot.session import CopilotError, Reply, Request, Session
 from coauthor.pipeline.context import Context
 from coauthor.pipeline.edit import Part, add_tests, regenerate, replace_step
+from coauthor.pipeline.recheck import add_tests_for_survivors
+from coauthor.pipeline.strengthen import survivors, trials_for
 from coauthor.schemas import Language, Step
+from coauthor.store import ConflictError, RevisionInfo
 
 
 def edit_step(session: Session, request: Request) -> Reply:
@@ -48,11 +58,22 @@ def edit_step(session: Session, request: Request) -> Reply:
 
 def strengthen_tests(session: Session, request: Request) -> Reply:
     """Extend a step's tests as asked; the verdict says whether the starter still fails
-    and the solution still passes."""
+    and the solution still passes. When mutants of the step's solution survive its tests
+    (and a checking system is here to try new tests), the new tests are aimed at the
+    survivors and kept only if the sandbox shows they catch one."""
     lang = request.language
     head = open_task(session, lang)
     number = step_number(request, head.task)
     ctx = Context(session.llm(), session.master, head.task.brief.language)
+    current = head.task.steps[number - 1]
+    judge = session.judge()
+    if (
+        judge is not None
+        and current.verdict is not None
+        and survivors(current, current.verdict)
+        and trials_for(judge) is not None
+    ):
+        return _kill_survivors(session, request, head, number, ctx)
     step = add_tests(ctx, head.task, number, instruction=request.text)
     task, status = rechecked(session, replace_step(head.task, number, step), number, lang)
     saved = save(session, head, task, note=request.text, lang=lang)
@@ -60,6 +81,55 @@ def strengthen_tests(session: Session, request: Request) -> Reply:
     result = Edited(step=number, part=Part.tests, verified=_verified(task.steps[number - 1]))
     return Reply(
         text, Intent.add_tests, revision=saved.number, links=(task_link(saved),), result=result
+    )
+
+
+def _kill_survivors(
+    session: Session, request: Request, head: RevisionInfo, number: int, ctx: Context
+) -> Reply:
+    lang = request.language
+    judge = session.judge()
+    assert judge is not None
+    try:
+        result = add_tests_for_survivors(
+            session.store,
+            head.task_id,
+            number,
+            checker=judge,
+            ctx=ctx,
+            base_revision=head.number,
+            instruction=request.text,
+            source="copilot",
+        )
+    except ConflictError:
+        raise CopilotError(say("conflict", lang)) from None
+    added, saved = result.added, result.revision
+    if saved is None:
+        text = say("survivors_none_kept", lang, step=number, reason=added.reason)
+        return Reply(text, Intent.add_tests, result=Edited(step=number, part=Part.tests))
+    step = saved.task.steps[number - 1]
+    verified = step.verdict is not None and step.verdict.verified
+    status = (
+        say("verified", lang, tests=step.verdict.tests)
+        if step.verdict is not None and verified
+        else say("not_verified", lang, problems=problems(step))
+    )
+    text = say(
+        "survivors_killed",
+        lang,
+        step=number,
+        tests=", ".join(added.added),
+        killed=len(added.killed),
+        tried=len(added.tried),
+        revision=saved.number,
+        status=status,
+    )
+    return Reply(
+        text,
+        Intent.add_tests,
+        revision=saved.number,
+        links=(task_link(saved),),
+        result=Edited(step=number, part=Part.tests, verified=verified),
     )
 
 

@@ -42,6 +42,19 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "Step {step}: the tests are extended (revision {revision}). {status}",
         "Шаг {step}: тесты дополнены (ревизия {revision}). {status}",
     ),
+    "survivors_killed": (
+        "Step {step}: added {tests}, which catch {killed} of {tried} surviving mutants "
+        "(revision {revision}). {status}",
+        "Шаг {step}: добавлены {tests}; они ловят {killed} из {tried} выживших мутантов "
+        "(ревизия {revision}). {status}",
+    ),
+    "survivors_none_kept": (
+        "Step {step}: no new test was kept, nothing saved: {reason}. A test is kept only "
+        "when it passes on the solution and catches a surviving mutant.",
+        "Шаг {step}: ни один новый тест не подошёл, ничего не сохранено: {reason}. Тест "
+        "сохраняется, только если решение его проходит, а выживший мутант — нет.",
+    ),
+    "mutation_score": (", mutation score {score}", ", мутационный балл {score}"),
     "verified": (
         "Verified: the solution passes all {tests} tests and the starter fails them.",
         "Проверено: решение проходит все {tests} тестов, а стартер их не проходит.",

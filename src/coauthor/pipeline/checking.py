@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import Field, model_validator
 
@@ -19,6 +19,7 @@ from coauthor.pipeline.edit import step_at
 from coauthor.pipeline.events import Events
 from coauthor.pipeline.parts import Part
 from coauthor.pipeline.repair import diagnose, rewrite
+from coauthor.pipeline.strengthen import Added, add_tests, trials_for, wants_tests
 from coauthor.schemas import Step, Strict, Task, Verdict
 
 
@@ -30,16 +31,24 @@ class Judge(Protocol):
 
 
 class Round(Strict):
-    """One repair round: the part the model blamed, why, and the step before the rewrite."""
+    """One repair round: the part the model blamed (or the tests it added), why, and the
+    step before the change."""
 
     number: int = Field(ge=1)
     part: Part
     reason: str = Field(max_length=400)
     before: Step
+    kind: Literal["rewrite", "add_tests"] = Field(
+        default="rewrite",
+        description="rewrite: the blamed part rewritten; add_tests: new tests appended "
+        "that kill surviving mutants",
+    )
 
     @property
     def note(self) -> str:
         """What the round changed and why, as notes and revision labels show it."""
+        if self.kind == "add_tests":
+            return f"round {self.number}: added tests: {self.reason}"
         return f"round {self.number}: rewrote the {self.part.value}: {self.reason}"
 
 
@@ -103,12 +112,31 @@ def check(
 ) -> Checked:
     """Verify ``step`` (number ``number`` of its task); with ``ctx`` and ``rounds`` > 0 a
     failing step goes to the model for up to ``rounds`` repairs, each verified again.
-    ``on_round`` gets each repaired step (unverified) and its round as soon as it exists."""
+    A step whose only fault is that mutants of its solution survive gets new tests instead
+    of a rewrite (an add-tests round; one that keeps no test changes nothing but still
+    counts). ``on_round`` gets each changed step (unverified) and its round as soon as it
+    exists."""
     events = events or Events()
     verdict = checker.verdict(step)
     done: list[Round] = []
-    while not verdict.verified and ctx is not None and len(done) < rounds:
-        index = len(done) + 1
+    used = 0
+    trials = trials_for(checker)
+    while not verdict.verified and ctx is not None and used < rounds:
+        used += 1
+        index = used
+        if trials is not None and wants_tests(step, verdict):
+            events.tests_round(number, number=index, rounds=rounds)
+            added = add_tests(ctx, step, verdict, number=number, trials=trials)
+            if not added.added:
+                events.note(f"step {number}: round {index}: {added.reason}")
+                continue
+            done.append(added_round(index, added, before=step))
+            events.note(f"step {number}: {done[-1].note}")
+            if on_round is not None:
+                on_round(added.step, done[-1])
+            step = added.step
+            verdict = checker.verdict(step)
+            continue
         events.repair_round(number, number=index, rounds=rounds, part=None)
         diagnosis = diagnose(ctx, step, verdict, number=number)
         events.repair_round(number, number=index, rounds=rounds, part=diagnosis.part)
@@ -125,6 +153,13 @@ def check(
         update={"repair_rounds": len(done), "repairs": [r.note for r in done]}
     )
     return Checked(step=step.model_copy(update={"verdict": verdict}), rounds=done)
+
+
+def added_round(number: int, added: Added, *, before: Step) -> Round:
+    """The round in which ``added`` tests were appended to ``before``."""
+    return Round(
+        number=number, part=Part.tests, reason=added.reason, before=before, kind="add_tests"
+    )
 
 
 def step_numbers(task: Task, steps: list[int] | None) -> list[int]:

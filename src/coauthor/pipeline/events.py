@@ -20,6 +20,10 @@ class Events:
         """Repair round ``number`` of ``rounds`` on ``step``: diagnosing (``part`` None), then
         rewriting ``part``."""
 
+    def tests_round(self, step: int, *, number: int, rounds: int) -> None:
+        """Repair round ``number`` of ``rounds`` on ``step`` asks for new tests that kill the
+        mutants the tests let survive (instead of diagnosing and rewriting a part)."""
+
     def note(self, message: str) -> None:
         """Something the author should see (a flagged part, a repair, a resume)."""
 
@@ -31,3 +35,8 @@ def repair_words(number: int, rounds: int, part: Part | None) -> str:
     """A repair round as the author reads it: ``repair round 1 of 2: rewriting the tests``."""
     doing = "finding what is wrong" if part is None else f"rewriting the {part.value}"
     return f"repair round {number} of {rounds}: {doing}"
+
+
+def tests_words(number: int, rounds: int) -> str:
+    """An add-tests round as the author reads it."""
+    return f"repair round {number} of {rounds}: adding tests that kill surviving mutants"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from coauthor.pipeline.events import Events, repair_words
+from coauthor.pipeline.events import Events, repair_words, tests_words
 from coauthor.pipeline.parts import Part
 from coauthor.pipeline.runner import RunCancelledError
 from coauthor.schemas import Verdict
@@ -46,6 +46,14 @@ class StoreEvents(Events):
     def repair_round(self, step: int, *, number: int, rounds: int, part: Part | None) -> None:
         self._check_cancel()
         detail = repair_words(number, rounds, part)
+        self.state = self.state.model_copy(
+            update={"stage": "repair", "step": step, "detail": detail, "text": ""}
+        )
+        self.flush(force=True)
+
+    def tests_round(self, step: int, *, number: int, rounds: int) -> None:
+        self._check_cancel()
+        detail = tests_words(number, rounds)
         self.state = self.state.model_copy(
             update={"stage": "repair", "step": step, "detail": detail, "text": ""}
         )

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from coauthor.pipeline.edit import Part
 from coauthor.schemas import Link, Step
-from coauthor.ui.verdict import verdict_details
+from coauthor.ui.verdict import SurvivorTools, verdict_details
 
 TABS = [
     "Story",
@@ -60,9 +60,17 @@ def _area(label: str, key: str, *, value: str, height: int = 160) -> str:
     return str(st.text_area(label, value=value, key=key, height=height, persist_state="session"))
 
 
-def step_tabs(step: Step, *, key: str, number: int, selector: str) -> None:
+def step_tabs(
+    step: Step,
+    *,
+    key: str,
+    number: int,
+    selector: str,
+    survivor_tools: SurvivorTools | None = None,
+) -> None:
     """Draw the fields of one step (the values are read back by ``edited_step``); opening
-    a tab points the Part selector ``selector`` at that tab's part."""
+    a tab points the Part selector ``selector`` at that tab's part. ``survivor_tools``
+    draws the actions on surviving mutants in the Verdict tab."""
     texts = shown(step)
     for name in TRIMMED:
         label = f"{name.capitalize()} of step {number}"
@@ -97,7 +105,9 @@ def step_tabs(step: Step, *, key: str, number: int, selector: str) -> None:
         if step.flags:
             for flag in step.flags:
                 st.warning(flag, icon=":material/flag:")
-        verdict_details(step.verdict)
+        verdict_details(step.verdict, tools=survivor_tools)
+        for mark in step.equivalent_mutants:
+            st.caption(f"Marked equivalent: `{mark.mutant_id}` — {mark.note}")
     with tabs[8]:
         student_preview(current(step, key=key))
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from coauthor.pipeline.labels import one_line
 from coauthor.schemas import Verdict
+from coauthor.schemas.mutation import Mutant, MutationReport
 from coauthor.ui.common import Outcome
+
+SurvivorTools = Callable[[list[Mutant]], None]
+"""What the page offers for the survivors (add tests, mark equivalent), drawn under them."""
 
 WEAK_ISOLATION = "rlimits-only"
 
@@ -14,7 +20,11 @@ WEAK_ISOLATION = "rlimits-only"
 def headline(verdict: Verdict) -> str:
     coverage = "n/a" if verdict.coverage is None else f"{verdict.coverage:.0f}%"
     state = "verified" if verdict.verified else "NOT verified"
-    return f"{state} — {verdict.tests} tests, coverage {coverage}, {verdict.duration_s:.1f} s"
+    report = verdict.mutation
+    score = "" if report is None or report.score is None else f", mutation score {report.score:.0%}"
+    return (
+        f"{state} — {verdict.tests} tests, coverage {coverage}{score}, {verdict.duration_s:.1f} s"
+    )
 
 
 def outcome(number: int, verdict: Verdict | None) -> tuple[Outcome, str]:
@@ -38,8 +48,9 @@ def verdict_summary(number: int, verdict: Verdict) -> None:
         st.error(f"{text}. {first}", icon=":material/cancel:")
 
 
-def verdict_details(verdict: Verdict | None) -> None:
-    """Everything an author needs to judge a step's tests."""
+def verdict_details(verdict: Verdict | None, *, tools: SurvivorTools | None = None) -> None:
+    """Everything an author needs to judge a step's tests; ``tools`` draws the actions on
+    the surviving mutants."""
     if verdict is None:
         st.info("Not verified since it last changed: use Re-verify.", icon=":material/help:")
         return
@@ -62,6 +73,8 @@ def verdict_details(verdict: Verdict | None) -> None:
         st.markdown(f"- :red[problem:] {problem}")
     for warning in verdict.warnings:
         st.markdown(f"- :orange[warning:] {warning}")
+    if verdict.mutation is not None:
+        mutation_details(verdict.mutation, tools=tools)
     isolation(verdict.isolation)
     if verdict.checking_mode:
         st.caption(f"Checking mode: {verdict.checking_mode}")
@@ -70,6 +83,46 @@ def verdict_details(verdict: Verdict | None) -> None:
     if verdict.output:
         with st.expander("pytest output"):
             st.code(verdict.output, language=None)
+
+
+def mutation_headline(report: MutationReport) -> str:
+    """``Mutation score 73% (threshold 80%)``, or why there is none."""
+    if report.score is None:
+        return f"No mutation score: {report.skipped or 'no mutant counts'}"
+    return f"Mutation score {report.score:.0%} (threshold {report.threshold:.0%})"
+
+
+def mutation_counts(report: MutationReport) -> str:
+    return (
+        f"{report.generated} mutants: {report.killed} killed, {report.survived} survived, "
+        f"{report.timed_out} timed out, {report.equivalent} marked equivalent"
+    )
+
+
+def mutation_details(report: MutationReport, *, tools: SurvivorTools | None = None) -> None:
+    """The score against its threshold, the counts, and each survivor as a diff."""
+    st.markdown("**Mutation analysis**")
+    headline_text = mutation_headline(report)
+    if report.score is None:
+        st.info(headline_text, icon=":material/help:")
+        return
+    if report.score >= report.threshold:
+        st.success(headline_text, icon=":material/bug_report:")
+    else:
+        st.error(headline_text, icon=":material/bug_report:")
+    st.caption(mutation_counts(report))
+    survivors = report.survivors
+    if not survivors:
+        return
+    st.markdown(
+        f"Surviving mutants ({len(survivors)}): the tests still pass when the solution "
+        "is changed like this."
+    )
+    for mutant in survivors:
+        st.markdown(f"`{mutant.id}` · line {mutant.line} · {mutant.change}")
+        st.code(mutant.diff or mutant.change, language="diff", wrap_lines=True)
+    if tools is not None:
+        tools(survivors)
 
 
 def isolation(kind: str) -> None:

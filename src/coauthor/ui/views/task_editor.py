@@ -20,16 +20,18 @@ from coauthor.pipeline.edit import (
     replace_step,
     step_at,
 )
+from coauthor.pipeline.equivalents import mark_equivalent
 from coauthor.pipeline.labels import one_line
-from coauthor.pipeline.recheck import recheck
+from coauthor.pipeline.recheck import add_tests_for_survivors, recheck
 from coauthor.pipeline.verify import Checker
 from coauthor.schemas import Task
+from coauthor.schemas.mutation import Mutant
 from coauthor.store import ConflictError, RevisionInfo
 from coauthor.ui import common, proposal, resources, step_form
 from coauthor.ui.exports import export_buttons
 from coauthor.ui.history import history
 from coauthor.ui.proposal import Proposal
-from coauthor.ui.verdict import outcome
+from coauthor.ui.verdict import SurvivorTools, outcome
 
 
 def main() -> None:
@@ -57,7 +59,13 @@ def main() -> None:
         step_key = step_form.prefix(task_id, loaded.number, number)
         with st.expander(f"Step {number}: {step.title}", expanded=number == 1):
             selector = step_form.part_key(task_id, number)
-            step_form.step_tabs(step, key=step_key, number=number, selector=selector)
+            step_form.step_tabs(
+                step,
+                key=step_key,
+                number=number,
+                selector=selector,
+                survivor_tools=survivor_tools(task_id, loaded, number=number),
+            )
             step_tools(task_id, loaded, number=number)
     save_bar(task_id, loaded, key=key)
     with st.expander("History"):
@@ -266,6 +274,90 @@ def regenerate_part(
         diff=part_diff(before, step),
     )
     proposal.keep(task_id, waiting)
+
+
+def survivor_tools(task_id: int, loaded: RevisionInfo, *, number: int) -> SurvivorTools:
+    """Under a step's surviving mutants: ask the model for tests that kill them, or mark
+    one as equivalent with a note."""
+
+    def draw(survivors: list[Mutant]) -> None:
+        key = step_form.prefix(task_id, loaded.number, number)
+        if st.button("Add tests for these", key=f"addtests_{key}", icon=":material/add_task:"):
+            with common.errors(f"add tests to step {number}"):
+                add_tests(task_id, loaded, number=number)
+        row = st.columns([2, 3, 2], vertical_alignment="bottom")
+        picked = row[0].selectbox("Surviving mutant", [m.id for m in survivors], key=f"eq_id_{key}")
+        note = row[1].text_input(
+            "Why it behaves exactly like the solution",
+            key=f"eq_note_{key}",
+            placeholder="e.g. at value == top both branches return the same",
+        )
+        if row[2].button("Mark equivalent", key=f"eq_{key}", icon=":material/equal:"):
+            with common.errors(f"mark mutant {picked} equivalent"):
+                mark(task_id, loaded, number=number, mutant_id=str(picked), note=note)
+
+    return draw
+
+
+def add_tests(task_id: int, loaded: RevisionInfo, *, number: int) -> None:
+    """One add-tests round on the saved step: new tests are kept only when the sandbox
+    shows they pass on the solution and kill a survivor; nothing kept, nothing saved."""
+    if edited_task(task_id, loaded) != loaded.task:
+        st.warning("Save your edits first: new tests are added to the saved revision.")
+        return
+    config = resources.settings()
+    checker = Checker.from_settings(config)
+    try:
+        with st.spinner(f"Writing tests for step {number}'s survivors, then checking them…"):
+            result = resources.ask(
+                config,
+                loaded.task.brief.language,
+                lambda ctx: add_tests_for_survivors(
+                    resources.store(),
+                    task_id,
+                    number,
+                    checker=checker,
+                    ctx=ctx,
+                    base_revision=loaded.number,
+                ),
+                stage="repair",
+                task_id=task_id,
+            )
+    except ConflictError as exc:
+        conflict(task_id, exc, task=None, source="repair", note="")
+    saved = result.revision
+    if saved is None:
+        st.warning(f"Nothing saved: {result.added.reason}.", icon=":material/block:")
+        return
+    st.session_state[f"ed_base_{task_id}"] = saved.number
+    kind, said = outcome(number, saved.task.steps[number - 1].verdict)
+    added = ", ".join(result.added.added)
+    common.flash(
+        f"Added {added} (kills {len(result.added.killed)} of {len(result.added.tried)} "
+        f"survivors). {said} Saved as revision {saved.number}.",
+        outcome=kind,
+    )
+    st.rerun()
+
+
+def mark(task_id: int, loaded: RevisionInfo, *, number: int, mutant_id: str, note: str) -> None:
+    """Save the author's equivalent mark as a new revision (rescored at once)."""
+    if edited_task(task_id, loaded) != loaded.task:
+        st.warning("Save your edits first: the mark is saved with the saved revision.")
+        return
+    try:
+        saved = mark_equivalent(
+            resources.store(), task_id, number, mutant_id, note=note, base_revision=loaded.number
+        )
+    except ConflictError as exc:
+        conflict(task_id, exc, task=None, source="edit", note="")
+    st.session_state[f"ed_base_{task_id}"] = saved.number
+    kind, said = outcome(number, saved.task.steps[number - 1].verdict)
+    common.flash(
+        f"Marked {mutant_id} as equivalent. {said} Saved as revision {saved.number}.",
+        outcome=kind,
+    )
+    st.rerun()
 
 
 def reverify(task_id: int, loaded: RevisionInfo, *, number: int) -> None:

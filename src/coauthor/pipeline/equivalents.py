@@ -1,0 +1,102 @@
+"""An author marks a surviving mutant as equivalent: it behaves exactly like the solution,
+so no test can kill it and it should not count against the tests.
+
+Only an author does this, with a note saying why; the mark is saved with the step in a
+new revision, and the step's mutation report is rescored at once (the mutant ran against
+the same tests and survived, so nothing needs running again). Later checks leave marked
+survivors out of the score too (the engine reads ``step.equivalent_mutants``).
+"""
+
+from __future__ import annotations
+
+from coauthor.mutation import survivor_problems
+from coauthor.mutation.analysis import scored
+from coauthor.pipeline.edit import replace_step, step_at
+from coauthor.schemas import Step
+from coauthor.schemas.mutation import EquivalentMark, MutantStatus, MutationReport
+from coauthor.store import RevisionInfo, Store
+
+NOTE_KEPT = 500
+
+
+class EquivalentError(ValueError):
+    """The mark names no surviving mutant of the step, or the step has no analysis."""
+
+
+def mark_equivalent(
+    store: Store,
+    task_id: int,
+    number: int,
+    mutant_id: str,
+    *,
+    note: str,
+    by: str = "",
+    base_revision: int | None = None,
+) -> RevisionInfo:
+    """Save a new revision in which step ``number`` marks ``mutant_id`` as equivalent.
+
+    ``base_revision`` (default the head) is the revision the author looked at; a newer
+    head is a conflict, never a silent overwrite."""
+    head = store.revision(task_id, base_revision)
+    step = step_at(head.task, number)
+    marked = with_equivalent(step, mutant_id, note=note, by=by, number=number)
+    task = replace_step(head.task, number, marked)
+    label = f"step {number}: mutant {mutant_id} marked equivalent: {note.strip()}"
+    return store.add_revision(
+        task_id, task, source="edit", note=label[:300], base_revision=head.number
+    )
+
+
+def with_equivalent(
+    step: Step, mutant_id: str, *, note: str, by: str = "", number: int = 1
+) -> Step:
+    """``step`` with ``mutant_id`` marked equivalent and its verdict rescored.
+
+    EquivalentError (one line) when the step has no mutation analysis, when no surviving
+    mutant has that id, or when the note is empty."""
+    verdict = step.verdict
+    report = verdict.mutation if verdict is not None else None
+    if verdict is None or report is None or report.skipped or not report.mutants:
+        raise EquivalentError(
+            f"step {number} has no mutation analysis yet; verify it first "
+            f"(coauthor verify ID --step {number})"
+        )
+    survivors = [m.id for m in report.survivors]
+    if mutant_id not in survivors:
+        listed = ", ".join(survivors) if survivors else "none"
+        raise EquivalentError(
+            f"mutant {mutant_id!r} is not a surviving mutant of step {number} (survivors: {listed})"
+        )
+    if not note.strip():
+        raise EquivalentError("say in a note why the mutant behaves exactly like the solution")
+    mark = EquivalentMark(mutant_id=mutant_id, note=note.strip()[:NOTE_KEPT], by=by[:200])
+    marks = [m for m in step.equivalent_mutants if m.mutant_id != mutant_id] + [mark]
+    rescored = rescore(report, {m.mutant_id for m in marks})
+    stale = set(survivor_problems(report, step.solution))
+    problems = [p for p in verdict.problems if p not in stale]
+    problems += survivor_problems(rescored, step.solution)
+    judged = verdict.model_copy(
+        update={"mutation": rescored, "problems": problems, "verified": not problems}
+    )
+    return step.model_copy(update={"equivalent_mutants": marks, "verdict": judged})
+
+
+def rescore(report: MutationReport, marked: set[str]) -> MutationReport:
+    """The report with the surviving mutants in ``marked`` left out of the score."""
+    mutants = [
+        m.model_copy(update={"status": MutantStatus.equivalent})
+        if m.id in marked and m.status is MutantStatus.survived
+        else m
+        for m in report.mutants
+    ]
+    counts = scored(mutants, threshold=report.threshold)
+    return report.model_copy(
+        update={
+            "killed": counts.killed,
+            "survived": counts.survived,
+            "timed_out": counts.timed_out,
+            "equivalent": counts.equivalent,
+            "score": counts.score,
+            "mutants": mutants,
+        }
+    )
