@@ -398,6 +398,24 @@ def merged_tests(rendered: Rendered, extra: str) -> str:
     return f"{rendered.code}\n\n# Further tests, written by hand.\n{body}\n"
 
 
+def cases_still_in(step: Step, tests: str) -> list[TestCase]:
+    """The step's cases whose call and checks the (rewritten) ``tests`` still hold word for
+    word: a case an author or a repair round changed or removed no longer describes the
+    tests, so it is not re-checked as if it did."""
+    if not step.cases:
+        return []
+    signature = function_under_test(step.solution, step_hint(step))
+    if signature is None:
+        return []
+    rendered = render_cases(step.cases, signature)
+    kept = []
+    for one in rendered.cases:
+        lines = [one.call, *one.checks] + ([f"pytest.raises({one.raises})"] if one.raises else [])
+        if all(line in tests for line in lines):
+            kept.append(one.source)
+    return kept
+
+
 # -- asking the model -------------------------------------------------------------------
 
 
@@ -513,6 +531,7 @@ __all__ = [
     "RenderedCase",
     "Signature",
     "ask_cases",
+    "cases_still_in",
     "disagreements",
     "function_under_test",
     "merged_tests",
