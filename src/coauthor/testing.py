@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from coauthor.llm.testing import Reply
 from coauthor.schemas import Lesson, LessonList, Link, Plan, StepDraft, StepOutline, StepSummary
+from coauthor.schemas.cases import CaseList, TestCase
 
 SOLUTION = '''import numpy as np
 
@@ -34,6 +35,44 @@ def test_empty_group_raises():
 """
 
 
+EXTRA_TESTS = """from solution import mean_uplift
+
+
+def test_hidden_uplift_is_antisymmetric():
+    assert mean_uplift([1.0, 5.0], [2.0]) == -mean_uplift([2.0], [1.0, 5.0])
+"""
+"""The free-form tests a scripted run adds to the tests rendered from ``cases_reply``."""
+
+
+def cases_reply() -> CaseList:
+    """The test cases a scripted run proposes for ``mean_uplift``."""
+    return CaseList(
+        cases=[
+            TestCase(
+                name="positive_uplift",
+                args=[[1.0, 1.0], [2.0, 2.0]],
+                expected=1.0,
+                raises=None,
+                reason="treatment above control",
+            ),
+            TestCase(
+                name="negative_uplift",
+                args=[[3.0], [1.0]],
+                expected=-2.0,
+                raises=None,
+                reason="treatment below control",
+            ),
+            TestCase(
+                name="empty_group_raises",
+                args=[[], [1.0]],
+                expected=None,
+                raises="ValueError",
+                reason="an empty group has no mean",
+            ),
+        ]
+    )
+
+
 def lessons_reply() -> LessonList:
     return LessonList(
         lessons=[
@@ -62,9 +101,10 @@ def step_replies(number: int, *, broken_code: bool = False) -> list[Reply]:
         links=[Link(title="A/B testing", url="https://en.wikipedia.org/wiki/A/B_testing")],
         requirements=["mean_uplift(control, treatment) returns a float", "empty input raises"],
     )
-    solution = "def broken(:\n" if broken_code else f"```python\n{SOLUTION}```"
-    solutions: list[Reply] = [solution] * 3 if broken_code else [solution]
-    return [draft, *solutions, f"Here are the tests:\n```python\n{TESTS}```"]
+    if broken_code:  # not function-style: no cases are asked for, the tests are free-form
+        return [draft, *["def broken(:\n"] * 3, f"Here are the tests:\n```python\n{TESTS}```"]
+    solution = f"```python\n{SOLUTION}```"
+    return [draft, solution, cases_reply(), f"More tests:\n```python\n{EXTRA_TESTS}```"]
 
 
 def run_replies(steps: int, *, lessons: bool = True, broken_step: int | None = None) -> list[Reply]:

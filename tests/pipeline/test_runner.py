@@ -15,13 +15,13 @@ from coauthor.store import Store
 from coauthor.testing import run_replies
 
 # Calls per stage for a 2-step run with lessons: lessons, plan, step 1 (draft, solution,
-# tests), summary 1, step 2, summary 2.
+# test cases, further tests), summary 1, step 2, summary 2.
 STAGES = [
     ("lessons", 1),
     ("plan", 1),
-    ("step:1", 3),
+    ("step:1", 4),
     ("summary:1", 1),
-    ("step:2", 3),
+    ("step:2", 4),
     ("summary:2", 1),
 ]
 
@@ -62,13 +62,13 @@ def test_a_run_writes_every_step_with_the_rolling_summary(store: Store) -> None:
     assert [s.title for s in task.steps] == ["Step 1", "Step 2"]
     assert task.brief.lessons[0].title == "Estimate an effect"
     assert task.summary.startswith("Steps 1-2")
-    step2_prompt = r.model.requests[6][-1]["content"]
+    step2_prompt = r.model.requests[7][-1]["content"]
     assert "Steps 1-1: mean_uplift is built." in step2_prompt
     assert "Story of step 1" not in step2_prompt  # the summary, never the full text
     assert ("start", "step", 2) in events.seen and ("done", "summary", 2) in events.seen
     stages = {entry.stage for entry in store.logbook(run_id=run.id)}
     assert stages == {name for name, _ in STAGES}
-    assert len(store.logbook(run_id=run.id)) == 10
+    assert len(store.logbook(run_id=run.id)) == 12
 
 
 def test_given_lessons_skip_the_lessons_stage(store: Store) -> None:
@@ -86,7 +86,7 @@ def test_a_broken_step_is_flagged_and_the_run_goes_on(store: Store) -> None:
     assert first.solution == "def broken(:\n"
 
 
-@pytest.mark.parametrize("crash_at", range(10))
+@pytest.mark.parametrize("crash_at", range(12))
 def test_resume_after_a_crash_at_any_call_redoes_at_most_the_stage_in_flight(
     store: Store, crash_at: int
 ) -> None:
@@ -151,8 +151,8 @@ def test_repairs_during_generation_are_verified_and_each_round_is_a_revision(
 
     wrong = SOLUTION.replace("np.mean(treatment) - np.mean(control)", "0.0")
     replies = run_replies(1, lessons=False)
-    replies[2] = f"```python\n{wrong}```"  # plan, draft, solution (wrong), tests, summary
-    replies[4:4] = [
+    replies[2] = f"```python\n{wrong}```"  # plan, draft, solution (wrong), cases, tests, summary
+    replies[5:5] = [
         Diagnosis(culprit="solution", reason="it returns a constant"),
         f"```python\n{SOLUTION}```",
     ]

@@ -15,7 +15,15 @@ from coauthor.pipeline.step import step
 from coauthor.pipeline.summary import summary
 from coauthor.prompts import default_master
 from coauthor.schemas import Language, Plan, StepSummary
-from coauthor.testing import SOLUTION, TESTS, lessons_reply, plan_reply, step_replies
+from coauthor.testing import (
+    EXTRA_TESTS,
+    SOLUTION,
+    TESTS,
+    cases_reply,
+    lessons_reply,
+    plan_reply,
+    step_replies,
+)
 
 
 def context(model: ScriptedModel, language: Language = Language.en) -> Context:
@@ -64,7 +72,19 @@ def test_step_has_every_part_and_a_starter_that_keeps_signatures() -> None:
     model = ScriptedModel(step_replies(2))
     made = step(context(model), brief, the_plan, 2, "step 1 built mean_uplift")
     assert made.story.startswith("Story of step 2") and made.links
-    assert made.solution == SOLUTION and made.tests == TESTS
+    assert made.solution == SOLUTION
+    assert made.cases == cases_reply().cases  # a function-style step: tests from cases
+    names = [n.name for n in ast.parse(made.tests).body if isinstance(n, ast.FunctionDef)]
+    assert names == [
+        "test_positive_uplift",
+        "test_negative_uplift",
+        "test_empty_group_raises",
+        "test_hidden_uplift_is_antisymmetric",
+    ]
+    assert EXTRA_TESTS.strip() in made.tests
+    assert "with pytest.raises(ValueError):\n        mean_uplift([], [1.0])" in made.tests
+    further = model.requests[3][-1]["content"]  # the free-form request shows the case tests
+    assert "def test_positive_uplift" in further and "Add the tests" in further
     assert "def mean_uplift(control: list[float], treatment: list[float]) -> float:" in made.starter
     assert "np.mean" not in made.starter and "..." in made.starter
     assert made.flags == []
@@ -81,7 +101,7 @@ def test_code_that_never_parses_is_kept_and_flagged() -> None:
     assert made.solution == "def broken(:\n"
     assert any(flag.startswith("solution: SyntaxError") for flag in made.flags)
     assert any(flag.startswith("starter: SyntaxError") for flag in made.flags)
-    assert made.tests == TESTS
+    assert made.tests == TESTS and made.cases == []  # not function-style: free-form only
     model.assert_done()
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from coauthor.llm.code import CodeResult, code_error
+from coauthor.pipeline.cases import ask_cases, function_under_test, merged_tests, render_cases
 from coauthor.pipeline.context import Context
 from coauthor.pipeline.starter import stub
 from coauthor.schemas import Plan, Step, StepDraft, TaskBrief
+from coauthor.schemas.cases import TestCase
 
 
 def step(ctx: Context, brief: TaskBrief, plan: Plan, number: int, summary: str) -> Step:
@@ -24,15 +26,13 @@ def step(ctx: Context, brief: TaskBrief, plan: Plan, number: int, summary: str) 
         ctx.messages("step.j2", summary=summary, **values), output=StepDraft, max_tokens=1400
     )
     solution = ctx.model.code(ctx.messages("solution.j2", draft=draft, **values))
-    tests = ctx.model.code(
-        ctx.messages("tests.j2", draft=draft, solution=solution.code, **values), max_tokens=1200
-    )
+    tests, cases, notes = _tests(ctx, solution, draft=draft, values=values)
     starter = _starter(ctx, solution, draft=draft, values=values)
     flags = [
         f"{name}: {result.error} (kept as the model wrote it after {result.attempts} attempts)"
         for name, result in (("solution", solution), ("tests", tests), ("starter", starter))
         if result.error is not None
-    ]
+    ] + notes
     return Step(
         title=outline.title,
         goal=outline.goal,
@@ -45,7 +45,46 @@ def step(ctx: Context, brief: TaskBrief, plan: Plan, number: int, summary: str) 
         solution=solution.code,
         tests=tests.code,
         flags=flags,
+        cases=cases,
     )
+
+
+def _tests(
+    ctx: Context, solution: CodeResult, *, draft: StepDraft, values: dict[str, Any]
+) -> tuple[CodeResult, list[TestCase], list[str]]:
+    """The tests, the cases they were partly written from, and notes for the author.
+
+    For a function-style step the model first proposes cases (structured), which are
+    rendered into pytest functions; then it adds free-form tests for what cases cannot
+    express. Other steps, and a step whose cases the model could not give, get free-form
+    tests only."""
+    outline = values["outline"]
+    hint = "\n".join([outline.title, outline.goal, *draft.requirements])
+    signature = function_under_test(solution.code, hint) if solution.ok else None
+    cases = (
+        ask_cases(ctx, signature, draft=draft, solution=solution.code, **values)
+        if signature is not None
+        else None
+    )
+    rendered = render_cases(cases, signature) if cases and signature is not None else None
+    notes = [f"case left out: {why}" for why in (rendered.skipped if rendered else ())]
+    if rendered is not None and not rendered.cases:
+        rendered = None
+    case_tests = rendered.code if rendered is not None else ""
+    extra = ctx.model.code(
+        ctx.messages(
+            "tests.j2", draft=draft, solution=solution.code, case_tests=case_tests, **values
+        ),
+        max_tokens=1200,
+    )
+    if rendered is None:
+        return extra, [], notes
+    kept = rendered.kept
+    if extra.error is not None:
+        notes.append(f"tests: the further tests did not parse ({extra.error}); left out")
+        return CodeResult(code=rendered.code, error=None), kept, notes
+    code = merged_tests(rendered, extra.code)
+    return CodeResult(code=code, error=code_error(code), attempts=extra.attempts), kept, notes
 
 
 def _starter(

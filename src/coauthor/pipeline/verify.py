@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from coauthor.mutation.analysis import analyse, killers, survivor_problems
+from coauthor.pipeline.cases import disagreements
 from coauthor.sandbox import Limits, PytestReport, Sandbox, run_pytest, sandbox_for
 from coauthor.sandbox.boundary import IN_PROCESS, ISOLATED, Mode
 from coauthor.schemas import Step, TestOutcome, Verdict
@@ -123,6 +124,8 @@ def verify_step(
     if on_solution.coverage_percent is not None and on_solution.coverage_percent < 80:
         warnings.append(f"the tests cover {on_solution.coverage_percent:.0f}% of the solution")
     warnings += [f"checked in-process: {r.mode_reason}" for r in (on_solution,) if r.mode_reason]
+    # Dual execution: every test case of the step, run on the solution (evidence only).
+    disagreed = disagreements(step, sandbox, limits)
     return Verdict(
         verified=not problems,
         tests=len(solution),
@@ -142,6 +145,7 @@ def verify_step(
             3,
         ),
         mutation=mutation,
+        disagreements=disagreed,
     )
 
 

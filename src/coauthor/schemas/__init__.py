@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from coauthor.schemas.cases import CaseDisagreement, TestCase
 from coauthor.schemas.figures import Figure
 from coauthor.schemas.mutation import EquivalentMark, MutationReport
 
@@ -147,6 +148,10 @@ class Verdict(Strict):
     mutation: MutationReport | None = Field(
         default=None, description="How many mutants of the solution the tests kill"
     )
+    disagreements: list[CaseDisagreement] = Field(
+        default_factory=list,
+        description="Test cases whose expectation the reference solution does not meet",
+    )
 
     @property
     def failing_tests(self) -> list[str]:
@@ -174,6 +179,9 @@ class Step(Strict):
     figures: list[Figure] = Field(default_factory=list, max_length=12)
     equivalent_mutants: list[EquivalentMark] = Field(
         default_factory=list, description="Surviving mutants an author marked as equivalent"
+    )
+    cases: list[TestCase] = Field(
+        default_factory=list, description="The test cases the tests were written from"
     )
     verdict: Verdict | None = None
 
