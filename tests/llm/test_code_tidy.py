@@ -9,13 +9,22 @@ from pathlib import Path
 from coauthor.llm.base import Completion, JsonSchema, Model
 from coauthor.llm.code import (
     CLOSING_FENCE_STOPS,
+    CodeResult,
     asking_for_code,
     drop_repeated_definitions,
     extract_code,
 )
 from coauthor.llm.local import LocalModel
+from coauthor.llm.testing import ScriptedModel
+from coauthor.pipeline.brief import make_brief
+from coauthor.pipeline.context import Context
+from coauthor.pipeline.parts import Part, with_code
+from coauthor.pipeline.step import step
+from coauthor.prompts import default_master
+from coauthor.schemas import Language, Step
 from coauthor.schemas.calls import Message, Usage
 from coauthor.settings import Settings
+from coauthor.testing import SOLUTION, plan_reply, step_replies
 
 LOOPED = '''import math
 
@@ -127,3 +136,31 @@ def test_the_stop_never_matches_an_opening_fence() -> None:
     cut = reply[: reply.index(CLOSING_FENCE_STOPS[0])]
     assert "```python\n" in cut  # the opening fence survives the stop
     assert extract_code(cut) == "def f():\n    return 1\n"
+
+
+def test_a_step_flags_the_repeat_it_removed() -> None:
+    looped = f"```python\n{SOLUTION}\n\n{SOLUTION.split('import numpy as np')[1]}```"
+    replies = step_replies(1)
+    replies[1] = looped
+    model = ScriptedModel(replies)
+    made = step(
+        Context(model, default_master(), Language.en),
+        make_brief("i", steps=1),
+        plan_reply(1),
+        1,
+        "",
+    )
+    assert made.solution.count("def mean_uplift") == 1
+    assert [f for f in made.flags if "repeated" in f] == [
+        "solution: removed a repeated definition of `mean_uplift` (line 14); kept the first"
+    ]
+    model.assert_done()
+
+
+def test_a_rewritten_part_flags_the_repeat_it_removed() -> None:
+    before = Step(
+        title="t", story="s", theory="t", solution="x = 1\n", flags=["solution: old", "tests: keep"]
+    )
+    result = CodeResult(code="def f(): ...\n", error=None, notes=["removed a repeated definition"])
+    after = with_code(before, Part.solution, result, derive_starter=False)
+    assert after.flags == ["tests: keep", "solution: removed a repeated definition"]

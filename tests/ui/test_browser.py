@@ -153,9 +153,18 @@ def page(studio: Studio) -> Iterator[Page]:
             browser.close()
 
 
+SCREENSHOTS = os.environ.get("COAUTHOR_SCREENSHOTS")
+"""Opt-in: a folder (e.g. docs/images) that gets the README's screenshots of a first run."""
+README_SHOTS = {"04-plan": "first-run-plan.png", "07-run-finished": "first-run-finished.png"}
+
+
 def shot(page: Page, studio: Studio, name: str) -> None:
     page.wait_for_timeout(500)
     page.screenshot(path=studio.screens / f"{name}.png", full_page=True)
+    if SCREENSHOTS and name in README_SHOTS:
+        folder = Path(SCREENSHOTS)
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=folder / README_SHOTS[name], full_page=True)
 
 
 def button(page: Page, name: str) -> None:
@@ -194,6 +203,7 @@ def test_an_author_generates_edits_and_exports_a_task(page: Page, studio: Studio
     expect(page.get_by_label("Step title", exact=True).first).to_have_value("Compute the uplift")
     shot(page, studio, "04-plan")
     button(page, "Generate task")
+    started = time.monotonic()
 
     expect(page).to_have_url(re.compile(r"/run\?run=1"))
     expect(page.get_by_text(re.compile("Running: "))).to_be_visible(timeout=60_000)
@@ -212,6 +222,7 @@ def test_an_author_generates_edits_and_exports_a_task(page: Page, studio: Studio
     expect(page.get_by_text(re.compile("Running: "))).to_be_visible()
     ended = page.get_by_text(re.compile(r"^Finished|^Run failed|^Run cancelled"))
     expect(ended).to_be_visible(timeout=RUN_S)
+    print(f"first run: {time.monotonic() - started:.0f} s from Generate task to its end")
     shot(page, studio, "07-run-finished")
     expect(page.get_by_text(re.compile(r"Step 1: (NOT )?verified"))).to_be_visible()
     failing = page.get_by_text(re.compile(r"^Step \d: NOT verified")).count()
