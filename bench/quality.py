@@ -210,10 +210,10 @@ def run_idea(
 
 COLUMNS = (
     ("solution_parses", "solution parses"),
-    ("tests_parse_3", "tests parse, ≥3 tests"),
-    ("importable", "importable by tests"),
-    ("passes_before", "passes own tests (before repair)"),
-    ("passes_after", "passes own tests (after repair)"),
+    ("tests_parse_3", "tests parse, ≥3"),
+    ("importable", "importable"),
+    ("passes_before", "passes, before repair"),
+    ("passes_after", "passes, after repair"),
     ("starter_fails", "starter fails"),
     ("verified", "verified"),
 )
@@ -230,17 +230,17 @@ def row_cells(steps: list[StepFigures], asked: int) -> list[str]:
 
 def table(results: list[IdeaFigures], title: str) -> Table:
     shown = Table(title=title)
-    shown.add_column("idea", max_width=38)
-    for header in ("steps", *(h for _, h in COLUMNS), "median mutation", "repair rounds"):
+    shown.add_column("idea", max_width=48)
+    for header in ("steps", *(h for _, h in COLUMNS), "median mutation", "rounds"):
         shown.add_column(header, justify="right")
     shown.add_column("tokens", justify="right")
     shown.add_column("wall s", justify="right")
     for part, label in ((False, "shipped"), (True, "held out")):
         group = [r for r in results if r.held_out is part]
         for r in group:
-            idea = r.idea[:60] + ("…" if len(r.idea) > 60 else "")
+            idea = r.idea[:44] + ("…" if len(r.idea) > 44 else "")
             if r.error:
-                idea += f" (failed: {r.error[:60]})"
+                idea += f" (failed: {r.error[:80]})"
             shown.add_row(
                 idea, *row_cells(r.steps, r.steps_asked), str(r.tokens), f"{r.wall_s:.0f}"
             )
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         title = f"{spec}, repair rounds {config.repair_rounds}"
-        Console(width=220).print(table(results, title))
+        Console(width=200).print(table(results, title))
     return 0
 
 

@@ -39,13 +39,14 @@ ARGS = [
     "--disable-sync",
     "--disable-quic",
 ]
-MODEL_S = 300_000  # ms for one synchronous model answer, server start included (slow under load)
-RUN_S = 900_000  # ms for a whole 2-step run with verification (~2-4 min on an idle 2-core box)
+MODEL_S = 900_000  # ms for one synchronous model answer, server start included (slow under load)
+RUN_S = 2_700_000  # ms for a whole 2-step run with verification (~3-5 min on an idle 2-core box;
+# far longer when the machine's cores are shared with other heavy work)
 
 pytestmark = [
     pytest.mark.real_model,
     pytest.mark.slow,
-    pytest.mark.timeout(1800),
+    pytest.mark.timeout(3600),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
 ]
 
@@ -121,7 +122,7 @@ def studio(tmp_path: Path) -> Iterator[Studio]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, process)
+        wait_healthy(url, process, timeout=180)
         (tmp_path / "screens").mkdir()
         (tmp_path / "downloads").mkdir()
         yield Studio(url, db, tmp_path / "screens", tmp_path / "downloads")
@@ -145,7 +146,7 @@ def page(studio: Studio) -> Iterator[Page]:
         browser = driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1800})
         opened = context.new_page()
-        opened.set_default_timeout(30_000)
+        opened.set_default_timeout(120_000)  # a loaded machine renders slowly
         try:
             yield opened
         finally:
