@@ -12,8 +12,10 @@ test; verified; the mutation score (``verdict.mutation.score``, when the checker
 mutation analysis); repair rounds used. Per idea: steps generated, tokens, wall time.
 
 Each line of IDEAS.jsonl: ``idea``, ``domain``, ``difficulty``, ``type``, ``steps``,
-``language`` and ``held_out`` (true for ideas the prompts and settings were not tuned
-on; they are also totalled on their own).
+``language``, ``held_out`` (true for ideas the prompts and settings were not tuned
+on; they are also totalled on their own) and optionally ``lessons`` (a list of
+``{"title", "detail"}``: given, as an author may give them, so the run skips the
+lessons stage).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from itertools import zip_longest
 from pathlib import Path
+from typing import cast
 
 from rich.console import Console
 from rich.table import Table
@@ -39,7 +42,7 @@ from coauthor.pipeline.context import master_text
 from coauthor.pipeline.events import Events
 from coauthor.pipeline.runner import RunFailedError, Runner, start_run
 from coauthor.pipeline.verify import Checker
-from coauthor.schemas import Step, Verdict
+from coauthor.schemas import Lesson, Step, Verdict
 from coauthor.schemas.runs import RunOptions
 from coauthor.settings import Settings
 from coauthor.store import Store
@@ -179,6 +182,12 @@ def run_idea(
         language=str(row.get("language", "en")),
         steps=asked,
     )
+    if row.get("lessons"):  # given, as an author may: the run skips the lessons stage
+        brief = brief.model_copy(
+            update={
+                "lessons": [Lesson.model_validate(x) for x in cast(list[object], row["lessons"])]
+            }
+        )
     model = model_from_string(spec, config)
     events = FirstVerdicts()
     started = time.monotonic()

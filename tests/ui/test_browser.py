@@ -147,6 +147,7 @@ def page(studio: Studio) -> Iterator[Page]:
         context = browser.new_context(viewport={"width": 1400, "height": 1800})
         opened = context.new_page()
         opened.set_default_timeout(120_000)  # a loaded machine renders slowly
+        expect.set_options(timeout=60_000)
         try:
             yield opened
         finally:
