@@ -164,3 +164,16 @@ def test_a_rewritten_part_flags_the_repeat_it_removed() -> None:
     result = CodeResult(code="def f(): ...\n", error=None, notes=["removed a repeated definition"])
     after = with_code(before, Part.solution, result, derive_starter=False)
     assert after.flags == ["tests: keep", "solution: removed a repeated definition"]
+
+
+def test_prompts_without_an_exemplar_carry_no_example_to_copy() -> None:
+    """Small models copy an inline example verbatim; examples come from exemplars only."""
+    from coauthor.prompts import render
+
+    lessons_prompt = render("lessons.j2", idea="Churn", count=3, exemplar=None)
+    plan_prompt = render(
+        "plan.j2", brief=make_brief("Churn", steps=2), exemplar=None, master="", language="en"
+    )
+    for prompt in (lessons_prompt, plan_prompt):
+        assert "for example" not in prompt.lower() and "e.g." not in prompt
+        assert "Compute statistical power" not in prompt and "Load the orders" not in prompt
