@@ -38,6 +38,20 @@ class Settings(BaseSettings):
     local_text_tokens: int = Field(
         default=450, ge=64, description="Cap on a plain-text (code) reply of the embedded model"
     )
+    local_repeat_penalty: float = Field(
+        default=1.1,
+        ge=1.0,
+        le=2.0,
+        description="llama.cpp's repeat penalty for the embedded model (1.0: off); "
+        "measured with bench/quality.py, see the README",
+    )
+    local_frequency_penalty: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=2.0,
+        description="Frequency penalty for the embedded model (0: off); measured with "
+        "bench/quality.py, see the README",
+    )
     connect_timeout: float = Field(
         default=5.0, gt=0, description="Seconds to open a connection to a model server"
     )

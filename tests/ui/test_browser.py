@@ -39,13 +39,14 @@ ARGS = [
     "--disable-sync",
     "--disable-quic",
 ]
-MODEL_S = 300_000  # ms for one synchronous model answer, server start included (slow under load)
-RUN_S = 900_000  # ms for a whole 2-step run with verification (~2-4 min on an idle 2-core box)
+MODEL_S = 900_000  # ms for one synchronous model answer, server start included (slow under load)
+RUN_S = 2_700_000  # ms for a whole 2-step run with verification (~3-5 min on an idle 2-core box;
+# far longer when the machine's cores are shared with other heavy work)
 
 pytestmark = [
     pytest.mark.real_model,
     pytest.mark.slow,
-    pytest.mark.timeout(1800),
+    pytest.mark.timeout(3600),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
 ]
 
@@ -121,7 +122,7 @@ def studio(tmp_path: Path) -> Iterator[Studio]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, process)
+        wait_healthy(url, process, timeout=180)
         (tmp_path / "screens").mkdir()
         (tmp_path / "downloads").mkdir()
         yield Studio(url, db, tmp_path / "screens", tmp_path / "downloads")
@@ -145,7 +146,8 @@ def page(studio: Studio) -> Iterator[Page]:
         browser = driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1800})
         opened = context.new_page()
-        opened.set_default_timeout(30_000)
+        opened.set_default_timeout(120_000)  # a loaded machine renders slowly
+        expect.set_options(timeout=60_000)
         try:
             yield opened
         finally:
@@ -153,9 +155,18 @@ def page(studio: Studio) -> Iterator[Page]:
             browser.close()
 
 
+SCREENSHOTS = os.environ.get("COAUTHOR_SCREENSHOTS")
+"""Opt-in: a folder (e.g. docs/images) that gets the README's screenshots of a first run."""
+README_SHOTS = {"04-plan": "first-run-plan.png", "07-run-finished": "first-run-finished.png"}
+
+
 def shot(page: Page, studio: Studio, name: str) -> None:
     page.wait_for_timeout(500)
     page.screenshot(path=studio.screens / f"{name}.png", full_page=True)
+    if SCREENSHOTS and name in README_SHOTS:
+        folder = Path(SCREENSHOTS)
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=folder / README_SHOTS[name], full_page=True)
 
 
 def button(page: Page, name: str) -> None:
@@ -194,6 +205,7 @@ def test_an_author_generates_edits_and_exports_a_task(page: Page, studio: Studio
     expect(page.get_by_label("Step title", exact=True).first).to_have_value("Compute the uplift")
     shot(page, studio, "04-plan")
     button(page, "Generate task")
+    started = time.monotonic()
 
     expect(page).to_have_url(re.compile(r"/run\?run=1"))
     expect(page.get_by_text(re.compile("Running: "))).to_be_visible(timeout=60_000)
@@ -212,6 +224,7 @@ def test_an_author_generates_edits_and_exports_a_task(page: Page, studio: Studio
     expect(page.get_by_text(re.compile("Running: "))).to_be_visible()
     ended = page.get_by_text(re.compile(r"^Finished|^Run failed|^Run cancelled"))
     expect(ended).to_be_visible(timeout=RUN_S)
+    print(f"first run: {time.monotonic() - started:.0f} s from Generate task to its end")
     shot(page, studio, "07-run-finished")
     expect(page.get_by_text(re.compile(r"Step 1: (NOT )?verified"))).to_be_visible()
     failing = page.get_by_text(re.compile(r"^Step \d: NOT verified")).count()

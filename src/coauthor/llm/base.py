@@ -17,7 +17,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from coauthor.llm.code import CodeResult, code_error, extract_code
+from coauthor.llm.code import (
+    CodeResult,
+    code_error,
+    code_reply,
+    drop_repeated_definitions,
+    extract_code,
+)
 from coauthor.prompts import render
 from coauthor.schemas.calls import CallRecord, Message, Usage
 
@@ -171,14 +177,18 @@ class Model(ABC):
         """Ask for Python code in a fenced block; re-ask while it does not parse.
 
         The last attempt is returned even when it does not parse, so the caller can
-        keep it and flag it rather than invent a placeholder.
+        keep it and flag it rather than invent a placeholder. A top-level definition the
+        model repeated is removed (the first kept) and named in ``notes``, for the flags.
         """
         history = list(messages)
         result = CodeResult(code="", error="no reply")
         for attempt in range(self.reasks + 1):
-            reply = self._call(history, schema=None, max_tokens=max_tokens).text
-            code = extract_code(reply)
-            result = CodeResult(code=code, error=code_error(code), attempts=attempt + 1)
+            with code_reply():
+                reply = self._call(history, schema=None, max_tokens=max_tokens).text
+            code, notes = drop_repeated_definitions(extract_code(reply))
+            result = CodeResult(
+                code=code, error=code_error(code), attempts=attempt + 1, notes=notes
+            )
             if result.error is None:
                 return result
             if attempt < self.reasks:

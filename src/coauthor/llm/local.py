@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
@@ -36,6 +36,7 @@ from coauthor.llm.base import (
     ModelError,
     ModelUnavailableError,
 )
+from coauthor.llm.code import CLOSING_FENCE_STOPS, asking_for_code
 from coauthor.llm.openai_backend import LLAMA_CPP, OpenAIModel
 from coauthor.llm.testing import check_real_model_allowed
 from coauthor.llm.transport import Timeouts
@@ -257,6 +258,8 @@ class LocalModel(OpenAIModel):
         self._start_lock = threading.Lock()
         self._routing = settings.model_routing
         self._n_ctx = settings.n_ctx
+        self.repeat_penalty = settings.local_repeat_penalty
+        self.frequency_penalty = settings.local_frequency_penalty
 
     @property
     def capabilities(self) -> Capabilities:
@@ -268,6 +271,18 @@ class LocalModel(OpenAIModel):
 
     def __repr__(self) -> str:
         return f"LocalModel(name={self.name!r}, path={str(self.server.model_path)!r})"
+
+    def _request(
+        self, messages: list[Message], *, schema: JsonSchema | None, max_tokens: int
+    ) -> dict[str, Any]:
+        """The OpenAI request, with llama.cpp's sampling settings for a small model, and
+        a stop after the closing fence when the reply is a code block."""
+        request = super()._request(messages, schema=schema, max_tokens=max_tokens)
+        request["frequency_penalty"] = self.frequency_penalty
+        request["extra_body"] = {"repeat_penalty": self.repeat_penalty}
+        if schema is None and asking_for_code():
+            request["stop"] = list(CLOSING_FENCE_STOPS)
+        return request
 
     def _ensure_server(self) -> None:
         with self._start_lock:

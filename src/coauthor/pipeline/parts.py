@@ -25,12 +25,14 @@ CODE_PARTS = frozenset({Part.starter, Part.solution, Part.tests})
 
 def with_code(step: Step, part: Part, result: CodeResult, *, derive_starter: bool) -> Step:
     """``step`` with ``part`` replaced by ``result``'s code: a flag says when that code does
-    not parse (it is kept as written), an older flag of the part goes, and a new solution
-    that parses brings its derived starter when ``derive_starter``; new tests keep only the
-    test cases they still hold. Unverified."""
+    not parse (it is kept as written) and what was removed from it (a repeated definition),
+    an older flag of the part goes, and a new solution that parses brings its derived
+    starter when ``derive_starter``; new tests keep only the test cases they still hold.
+    Unverified."""
     flags = [flag for flag in step.flags if not flag.startswith(f"{part.value}:")]
     if result.error is not None:
         flags.append(f"{part.value}: {result.error} (kept as the model wrote it)")
+    flags += [f"{part.value}: {note}" for note in result.notes]
     update: dict[str, object] = {part.value: result.code, "flags": flags, "verdict": None}
     if part is Part.solution and result.ok and derive_starter:
         update["starter"] = stub(result.code) or step.starter

@@ -33,6 +33,11 @@ def step(ctx: Context, brief: TaskBrief, plan: Plan, number: int, summary: str) 
         for name, result in (("solution", solution), ("tests", tests), ("starter", starter))
         if result.error is not None
     ] + notes
+    flags += [
+        f"{name}: {note}"
+        for name, result in (("solution", solution), ("tests", tests), ("starter", starter))
+        for note in result.notes
+    ]
     return Step(
         title=outline.title,
         goal=outline.goal,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from coauthor.examples import examples
 from coauthor.pipeline.library import Entry, Filters, duplicate, entries, search
-from coauthor.pipeline.samples import add_examples, example_slug
+from coauthor.pipeline.samples import Added, add_examples, example_slug
+from coauthor.pipeline.verify import Checker
 from coauthor.schemas import Difficulty, TaskType
 from coauthor.ui import common, resources
 from coauthor.ui.history import history
@@ -36,9 +38,44 @@ def offer_examples() -> None:
         "complete, verified tasks to try editing, exporting, history and the copilot on."
     )
     if st.button("Add the example tasks", key="lib_add_examples", type="primary"):
-        added = [a for a in add_examples(resources.store()) if a.new]
-        common.flash(f"{len(added)} example tasks added to the library.")
+        added = add_and_verify_examples()
+        new = [a for a in added if a.new]
+        failed = [a for a in new if not a.all_verified]
+        if failed:
+            lines = "; ".join(f"{a.title}: {', '.join(a.problems)}" for a in failed)
+            common.flash(
+                f"{len(new)} example tasks added, but {len(failed)} did not verify here: "
+                f"{lines}. Open one and re-verify it to see the output.",
+                outcome="warning",
+            )
+        else:
+            common.flash(f"{len(new)} example tasks added to the library, every step verified.")
         st.rerun()
+
+
+def add_and_verify_examples() -> list[Added]:
+    """Add the examples, verifying each step in the sandbox with the progress on screen."""
+    with st.status("Adding the example tasks…", expanded=True) as status:
+        bar = st.progress(0.0)
+        line = st.empty()
+        total = sum(len(e.task.steps) for e in examples())
+        done = 0
+
+        def progress(title: str, number: int, steps: int) -> None:
+            nonlocal done
+            line.write(f"Verifying '{title}': step {number} of {steps} in the sandbox")
+            bar.progress(min(done / total, 1.0) if total else 1.0)
+            done += 1
+
+        checker = Checker.from_settings(resources.settings())
+        added = add_examples(resources.store(), checker=checker, progress=progress)
+        bar.progress(1.0)
+        failed = [a for a in added if a.new and not a.all_verified]
+        status.update(
+            label="Example tasks added" + (", some steps did not verify" if failed else ""),
+            state="error" if failed else "complete",
+        )
+    return added
 
 
 def filters(found: list[Entry]) -> Filters:
