@@ -44,7 +44,7 @@ def source_cells(task: Task, *, task_id: int, revision: int) -> list[NotebookNod
 def step_cells(step: Step, number: int) -> list[NotebookNode]:
     prefix = f"step_{number}"
     cells = [
-        _locked(cell("markdown", notebook.statement(step, number)), f"{prefix}_statement"),
+        _locked(notebook.statement(step, number), f"{prefix}_statement"),
         _cell(cell("code", solution_source(step)), grade_id=f"{prefix}_solution", solution=True),
     ]
     for index, test in enumerate(graded_tests(step.tests), 1):

@@ -58,7 +58,7 @@ def assignment_config(task: Task, *, task_id: int) -> str:
 
 def question(step: Step, number: int) -> list[NotebookNode]:
     tests = graded_tests(step.tests)
-    statement = cell("markdown", notebook.statement(step, number))
+    statement = notebook.statement(step, number)
     verdict = cell("markdown", notebook.verdict(step))
     if not tests:
         return [statement, cell("code", step.starter), verdict]
