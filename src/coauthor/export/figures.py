@@ -134,7 +134,11 @@ def placed_step(step: Step, source: Source) -> Step:
     placed: set[str] = set()
 
     def block(match: re.Match[str]) -> str:
-        return "\n" + _markdown(match, found, placed, source, alone=True) + "\n"
+        # a paragraph of its own: a blank line before and after unless there is one already
+        before, after = match.string[: match.start()], match.string[match.end() :]
+        head = "" if not before.strip() or before.endswith("\n\n") else "\n"
+        tail = "" if not after.strip() or after.startswith("\n\n") else "\n"
+        return head + _markdown(match, found, placed, source, alone=True) + tail
 
     def inline(match: re.Match[str]) -> str:
         return _markdown(match, found, placed, source, alone=False)
