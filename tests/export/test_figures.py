@@ -273,7 +273,8 @@ def test_notion_uploads_each_image_and_shows_it_by_its_file_upload_id(
     )
     positions = [step.index(b) for b in images]
     assert story < positions[0] < theory < positions[1] < positions[2] < requirements
-    assert texts[positions[0] + 2] == "Then the team met."  # the image, its caption, the text
+    assert texts[positions[0] + 1] == "Then the team met."  # the caption is the image's own
+    assert not any(t in captions for t in texts)
     broken = [t for t in texts if "(broken) is not shown: it failed to render" in t]
     assert broken and broken[0].startswith("The power curve ")
     assert "file_upload" not in json.dumps([t for t in texts])  # no raw source in any text

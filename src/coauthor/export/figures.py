@@ -122,11 +122,12 @@ Source = Callable[[Picture], str | None]
 cannot carry it (the figure then gets a note)."""
 
 
-def placed_step(step: Step, source: Source) -> Step:
+def placed_step(step: Step, source: Source, *, caption_line: bool = True) -> Step:
     """A copy of ``step`` whose story and theory show its figures.
 
     An anchor alone on its line becomes the image (alt text, caption as title) followed by
-    the caption in italics; an anchor inside a line becomes the image alone. An anchor
+    the caption in italics (unless ``caption_line`` is false: a format whose image has a
+    caption of its own); an anchor inside a line becomes the image alone. An anchor
     naming no figure of the step, and a figure with no image, become a visible note.
     Figures no anchor places follow the theory, in their order.
     """
@@ -138,7 +139,8 @@ def placed_step(step: Step, source: Source) -> Step:
         before, after = match.string[: match.start()], match.string[match.end() :]
         head = "" if not before.strip() or before.endswith("\n\n") else "\n"
         tail = "" if not after.strip() or after.startswith("\n\n") else "\n"
-        return head + _markdown(match, found, placed, source, alone=True) + tail
+        shown = _markdown(match, found, placed, source, alone=True, caption_line=caption_line)
+        return head + shown + tail
 
     def inline(match: re.Match[str]) -> str:
         return _markdown(match, found, placed, source, alone=False)
@@ -147,7 +149,11 @@ def placed_step(step: Step, source: Source) -> Step:
     for field in ("story", "theory"):
         text = _ALONE.sub(block, getattr(step, field))
         texts[field] = ANCHOR.sub(inline, text)
-    rest = [_figure(item, source, alone=True) for name, item in found.items() if name not in placed]
+    rest = [
+        _figure(item, source, alone=True, caption_line=caption_line)
+        for name, item in found.items()
+        if name not in placed
+    ]
     if rest:
         texts["theory"] = "\n\n".join([texts["theory"].rstrip(), *rest])
     return step.model_copy(update=texts)
@@ -160,6 +166,7 @@ def _markdown(
     source: Source,
     *,
     alone: bool,
+    caption_line: bool = True,
 ) -> str:
     name = match.group("name")
     item = found.get(name)
@@ -169,10 +176,10 @@ def _markdown(
     if not item.caption and match.group("caption").strip():
         figure = item.figure.model_copy(update={"caption": match.group("caption").strip()})
         item = Picture(figure, item.images, item.problem)
-    return _figure(item, source, alone=alone)
+    return _figure(item, source, alone=alone, caption_line=caption_line)
 
 
-def _figure(item: Picture, source: Source, *, alone: bool) -> str:
+def _figure(item: Picture, source: Source, *, alone: bool, caption_line: bool = True) -> str:
     target = source(item) if item.main else None
     label = _label(item)
     if target is None:
@@ -180,7 +187,7 @@ def _figure(item: Picture, source: Source, *, alone: bool) -> str:
         return _note(f"Figure {label} is not shown: {reason}.", alone)
     title = f' "{_escape_title(item.caption)}"' if item.caption else ""
     image = f"![{escape(item.alt)}]({target}{title})"
-    if not alone or not item.caption:
+    if not alone or not caption_line or not item.caption:
         return image
     return f"{image}\n\n*{escape(item.caption)}*"
 

@@ -242,7 +242,7 @@ def step_blocks(step: Step, number: int = 1, uploads: Uploads | None = None) -> 
         upload_id = known.get((number, item.figure.name))
         return f"{nb.UPLOAD_SCHEME}{upload_id}" if upload_id else None
 
-    shown = figures.placed_step(step, uploaded)
+    shown = figures.placed_step(step, uploaded, caption_line=False)  # image blocks have one
     body = render("step_body.md.j2", step=shown, h="#")
     verdict = render("notebook_verdict.md.j2", step=step, h="#")
     found = nb.blocks(body, shift=2) + nb.blocks(verdict, shift=2)
