@@ -204,6 +204,23 @@ def test_notebooks_carry_their_images_as_cell_attachments(name: str, tmp_path: P
     assert "figure:" not in json.dumps(notebook)
 
 
+@pytest.mark.slow
+def test_jupyter_renders_the_attached_images(tmp_path: Path) -> None:
+    """nbconvert (what Jupyter uses to render a notebook to HTML) resolves every
+    ``attachment:`` link to the image itself."""
+    from nbconvert import HTMLExporter
+
+    path = exporter("otter").export(make_task_with_figures(), tmp_path, task_id=1, revision=1)
+    html, _ = HTMLExporter().from_notebook_node(nbformat.read(path, as_version=4))
+    sources = re.findall(r'<img alt="[^"]*" src="data:([^;]+);base64,([^"]+)"', html)
+    assert [(media, base64.b64decode(data)) for media, data in sources] == [
+        ("image/png", CHART_PNG),
+        ("image/svg+xml", SVG.encode()),
+        ("image/jpeg", JPEG),
+    ]
+    assert "attachment:" not in html
+
+
 # -- notion ---------------------------------------------------------------------------
 
 
