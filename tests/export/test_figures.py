@@ -101,6 +101,14 @@ def test_anchors_are_placed_in_story_and_theory_and_the_rest_follows_the_theory(
     assert step.story != shown.story and step.figures == shown.figures  # a copy
 
 
+def test_an_anchor_in_fenced_code_stays_code() -> None:
+    step = make_task_with_figures().steps[0]
+    step.story = "Write:\n\n```markdown\n![x](figure:flow)\n```\n![x](figure:flow)\nDone."
+    shown = figures.placed_step(step, lambda item: f"img/{item.figure.name}")
+    assert shown.story.startswith("Write:\n\n```markdown\n![x](figure:flow)\n```\n![")
+    assert shown.story.count("img/flow") == 1 and shown.story.endswith("uplift*\n\nDone.")
+
+
 def test_a_format_that_cannot_carry_an_image_says_so() -> None:
     step = make_task_with_figures().steps[0]
     shown = figures.placed_step(step, lambda item: None)

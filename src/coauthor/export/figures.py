@@ -27,6 +27,10 @@ ANCHOR = re.compile(
     + r"(?P<name>[a-z0-9][a-z0-9_-]{0,59})\)"
 )
 _ALONE = re.compile(r"^[ \t]*(?P<anchor>" + ANCHOR.pattern + r")[ \t]*$", re.MULTILINE)
+_FENCE = re.compile(
+    r"^[ \t]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}(?P=fence)[ \t]*$|\Z)",
+    re.MULTILINE | re.DOTALL,
+)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|!])")
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
@@ -145,10 +149,17 @@ def placed_step(step: Step, source: Source, *, caption_line: bool = True) -> Ste
     def inline(match: re.Match[str]) -> str:
         return _markdown(match, found, placed, source, alone=False)
 
+    def place(text: str) -> str:
+        return ANCHOR.sub(inline, _ALONE.sub(block, text))
+
     texts = {}
     for field in ("story", "theory"):
-        text = _ALONE.sub(block, getattr(step, field))
-        texts[field] = ANCHOR.sub(inline, text)
+        text: str = getattr(step, field)
+        parts, start = [], 0
+        for fence in _FENCE.finditer(text):  # fenced code stays as written
+            parts += [place(text[start : fence.start()]), fence.group()]
+            start = fence.end()
+        texts[field] = "".join([*parts, place(text[start:])])
     rest = [
         _figure(item, source, alone=True, caption_line=caption_line)
         for name, item in found.items()
