@@ -73,6 +73,9 @@ def test_images_are_decoded_and_typed_by_content_not_by_field() -> None:
         "rendered, but not usable: its raster image is not valid base64"
     )
     assert figures.file_name(3, "flow", flow.images[0]) == "step-03-flow.svg"
+    kept = figure(status=FigureStatus.failed, error="NameError: x", png=b64(CHART_PNG))
+    assert figures.picture(kept).main is not None  # the last good image is still shown
+    assert figures.state(kept) == "failed: NameError: x; shown is its last good rendering"
 
 
 def test_anchors_are_placed_in_story_and_theory_and_the_rest_follows_the_theory() -> None:

@@ -110,12 +110,18 @@ def file_name(number: int, name: str, image: Image) -> str:
 
 
 def state(figure: Figure) -> str:
-    """The figure's state in words, for the verdict: rendered, failed (why), not rendered."""
+    """The figure's state in words, for the verdict: rendered, failed (why), not rendered.
+
+    A figure whose last drawing failed but that keeps the images of an earlier one is
+    shown with those images, and said to have failed.
+    """
     found = picture(figure)
+    if figure.status is FigureStatus.failed:
+        said = "failed" + (f": {_first_line(figure.error)}" if figure.error else "")
+        # a failed re-render keeps the last good images: the export shows those
+        return said + ("; shown is its last good rendering" if found.images else "")
     if found.images:
         return "rendered"
-    if figure.status is FigureStatus.failed:
-        return "failed" + (f": {_first_line(figure.error)}" if figure.error else "")
     if figure.status is FigureStatus.rendered:
         return f"rendered, but not usable: {found.problem}"
     return "not rendered yet"
