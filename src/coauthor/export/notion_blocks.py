@@ -6,7 +6,10 @@ quotes, fenced and indented code (the fence's tag mapped to a language Notion ac
 "plain text" otherwise), tables and rules become Notion blocks; links, bold, italic,
 strikethrough and inline code become annotated rich text, and an image its alt text linked
 to the image. A link that is not an absolute web URL (Notion refuses those) stays visible
-as ``[label](url)`` text.
+as ``[label](url)`` text. An image whose source is ``notion-file-upload:ID`` (a figure the
+exporter sent through the File Upload API) becomes an image block of that upload, its
+title the caption, cutting its paragraph in two around it; inside a list item, quote or
+heading, where no image block can go, it is its alt text.
 
 Nesting. A list item or a quote holds what is nested in it (sub-lists, further paragraphs,
 code) as its children, two levels deep at most: a sub-list of a top-level item is nested,
