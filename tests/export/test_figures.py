@@ -162,6 +162,20 @@ def test_markdown_writes_image_files_beside_the_statement_and_links_them(
     assert "\n".join(FIGURE_STATES) in verification
 
 
+def test_exporting_again_leaves_no_image_of_a_deleted_figure(tmp_path: Path) -> None:
+    task = make_task_with_figures()
+    exporter("markdown").export(task, tmp_path, task_id=1, revision=1)
+    images = next(tmp_path.glob("step-01-*")) / "images"
+    (images / "notes.txt").write_text("the author's own file")
+    task.steps[0].figures = task.steps[0].figures[1:2]  # only the diagram is left
+    exporter("markdown").export(task, tmp_path, task_id=1, revision=2)
+    assert sorted(p.name for p in images.iterdir()) == ["notes.txt", "step-01-flow.svg"]
+    task.steps[0].figures = []
+    (images / "notes.txt").unlink()
+    exporter("markdown").export(task, tmp_path, task_id=1, revision=3)
+    assert not images.exists()
+
+
 def test_figure_states_are_shown_with_the_verdict_in_every_format(tmp_path: Path) -> None:
     task = make_task_with_figures()
     for name in ("markdown", "otter", "nbgrader"):

@@ -40,7 +40,14 @@ class MarkdownExporter(Exporter):
 
 def write_images(step: Step, number: int, folder: Path) -> Step:
     """Write the step's images under ``folder`` and return the step with its anchors
-    pointing at them (relative to the statement)."""
+    pointing at them (relative to the statement). Images an earlier export of the step
+    wrote there are removed first, so none of a deleted figure lingers."""
+    if folder.is_dir():
+        for old in folder.glob(f"step-{number:02d}-*"):
+            if old.is_file() and old.suffix in (".png", ".jpg", ".svg"):
+                old.unlink()
+        if not any(folder.iterdir()):
+            folder.rmdir()
 
     def source(item: figures.Picture) -> str | None:
         if item.main is None:
