@@ -85,7 +85,7 @@ def picture(figure: Figure) -> Picture:
             else:
                 problems.append("its raster image is neither PNG nor JPEG")
     if figure.svg.strip():
-        if "<svg" in figure.svg[:4000]:
+        if "<svg" in figure.svg:
             images.append(Image(figure.svg.encode("utf-8"), "image/svg+xml", "svg"))
         else:
             problems.append("its SVG has no svg element")
