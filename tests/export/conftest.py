@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from export_samples import make_task, tool_env
+from export_samples import make_task, make_task_with_figures, tool_env
 
 from coauthor.schemas import Task
 
@@ -13,6 +13,12 @@ from coauthor.schemas import Task
 @pytest.fixture
 def task() -> Task:
     return make_task()
+
+
+@pytest.fixture
+def figured() -> Task:
+    """The sample task with figures in step 1 (see ``make_task_with_figures``)."""
+    return make_task_with_figures()
 
 
 @pytest.fixture

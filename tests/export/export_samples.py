@@ -4,14 +4,18 @@ A plain module (not conftest) so that the tests of this folder can import it by 
 
 from __future__ import annotations
 
+import base64
 import os
+import struct
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
 
 from coauthor.pipeline.starter import stub
 from coauthor.schemas import Link, Step, Task, TaskBrief, TestOutcome, Verdict
+from coauthor.schemas.figures import Figure, FigureKind, FigureStatus
 from coauthor.testing import SOLUTION, TESTS, lessons_reply, plan_reply
 
 # Step 2's tests use what generated tests use beyond plain functions: an aliased import, a
@@ -122,3 +126,100 @@ def tool(name: str) -> str:
     if not path.exists():
         pytest.fail(f"{name} is not installed in {path.parent}; run make setup")
     return str(path)
+
+
+def png(width: int = 6, height: int = 4, rgb: tuple[int, int, int] = (40, 90, 200)) -> bytes:
+    """A real PNG of one colour, written with the standard library."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+# a 4x3 JPEG, as an author would upload one (written once with Pillow)
+JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsj"
+    "HBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgo"
+    "KCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAADAAQDASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAA"
+    "AAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAk"
+    "M2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKT"
+    "lJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QA"
+    "HwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdh"
+    "cRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hp"
+    "anN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk"
+    "5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDl6KKK+SP1I//Z"
+)
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40">'
+    '<rect x="2" y="2" width="50" height="36" fill="#1f4e79"/>'
+    '<text x="60" y="25" font-size="12">control → treatment</text></svg>'
+)
+CHART_PNG = png(6, 4, (40, 90, 200))
+CHART_SVG = SVG.replace("#1f4e79", "#c0392b")
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def make_figures() -> list[Figure]:
+    """A chart (PNG and SVG), a diagram (SVG only), an uploaded JPEG and a failed chart."""
+    return [
+        Figure(
+            name="uplift-chart",
+            kind=FigureKind.chart,
+            caption="Mean of each group",
+            alt="Two bars: the treatment mean is one higher than the control mean",
+            source="import matplotlib.pyplot as plt\nplt.bar([0, 1], [1, 2])",
+            status=FigureStatus.rendered,
+            png=b64(CHART_PNG),
+            svg=CHART_SVG,
+        ),
+        Figure(
+            name="flow",
+            kind=FigureKind.diagram,
+            caption="From the groups to the uplift",
+            alt="control and treatment flow into the difference of means",
+            source="digraph { control -> uplift; treatment -> uplift }",
+            status=FigureStatus.rendered,
+            svg=SVG,
+            media_type="image/svg+xml",
+        ),
+        Figure(
+            name="whiteboard",
+            kind=FigureKind.upload,
+            caption="The team's whiteboard",
+            alt="A photo of the whiteboard",
+            status=FigureStatus.rendered,
+            png=b64(JPEG),
+            media_type="image/jpeg",
+        ),
+        Figure(
+            name="broken",
+            kind=FigureKind.chart,
+            caption="Power curve",
+            source="1 / 0",
+            status=FigureStatus.failed,
+            error="Traceback (most recent call last):\nZeroDivisionError: division by zero",
+        ),
+    ]
+
+
+def make_task_with_figures() -> Task:
+    """The sample task; step 1 places the chart in its story and the diagram and the failed
+    chart in its theory by anchors, and carries the uploaded photo with no anchor."""
+    task = make_task()
+    step = task.steps[0]
+    step.story += "\n\n![The groups' means](figure:uplift-chart)\n\nThen the team met."
+    step.theory += "\n\n![Flow](figure:flow)\n\nThe power curve ![](figure:broken) is missing."
+    step.figures = make_figures()
+    return task

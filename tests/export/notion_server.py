@@ -1,7 +1,10 @@
 """A local HTTP server that checks requests the way Notion's API does.
 
 It speaks the endpoints the exporter uses (create, retrieve and update a page, append block
-children), keeps the pages and blocks it was sent, and refuses what Notion refuses: a wrong
+children, and the File Upload API: create a file upload, send its bytes as multipart form
+data, retrieve it), keeps the pages, blocks and files it was sent, and refuses what Notion
+refuses: an image block naming a file upload that is unknown or not uploaded, a send to an
+upload that is not pending, without a ``file`` part or over 20 MB, a wrong
 token, a missing or unknown ``Notion-Version``, unknown keys, bad blocks, a rich-text item
 over 2,000 characters (UTF-16 units), over 100 items or children in one array, more than two
 levels of nesting or 1,000 blocks in one request. It answers 429 with ``Retry-After`` once,
@@ -16,6 +19,8 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -46,6 +51,8 @@ LANGUAGES = {  # the code languages Notion accepts
 # fmt: on
 ANNOTATIONS = {"bold", "italic", "strikethrough", "underline", "code", "color"}
 MAX_BYTES = 500_000
+MAX_UPLOAD = 20 * 1024 * 1024  # a single-part file upload
+UPLOAD_MODES = {"single_part", "multi_part", "external_url"}
 
 
 class RefusedError(Exception):
@@ -65,6 +72,7 @@ class NotionState:
     parent_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)
     blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
@@ -110,7 +118,12 @@ def check_rich_text(items: Any, where: str) -> None:
 
 
 def check_blocks(
-    blocks: Any, depth: int, counter: list[int], where: str, parent: str = "page"
+    blocks: Any,
+    depth: int,
+    counter: list[int],
+    where: str,
+    parent: str = "page",
+    uploads: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     if not isinstance(blocks, list) or len(blocks) > 100:
         raise RefusedError(400, "validation_error", f"{where}.length should be ≤ 100")
@@ -120,7 +133,7 @@ def check_blocks(
         counter[0] += 1
         kind = block.get("type")
         here = f"{where}[{index}]"
-        known = kind in TEXT_BLOCKS or kind in {"table", "table_row", "divider"}
+        known = kind in TEXT_BLOCKS or kind in {"table", "table_row", "divider", "image"}
         if not known or set(block) - {"object", "type", kind}:
             raise RefusedError(400, "validation_error", f"{here}: unsupported block {kind!r}")
         if (kind == "table_row") != (parent == "table"):
@@ -128,15 +141,21 @@ def check_blocks(
         body = block[kind]
         if "children" in body and kind not in PARENTS:
             raise RefusedError(400, "validation_error", f"{here}.{kind}: takes no children")
-        check_body(kind, body, here)
+        check_body(kind, body, here, uploads or {})
         if "children" in body:
-            check_blocks(body["children"], depth + 1, counter, f"{here}.{kind}.children", kind)
+            check_blocks(
+                body["children"], depth + 1, counter, f"{here}.{kind}.children", kind, uploads
+            )
     if depth == 1 and counter[0] > 1000:
         raise RefusedError(400, "validation_error", "more than 1000 blocks in one request")
 
 
-def check_body(kind: str, body: Any, here: str) -> None:
-    if kind == "divider":
+def check_body(
+    kind: str, body: Any, here: str, uploads: dict[str, dict[str, Any]] | None = None
+) -> None:
+    if kind == "image":
+        check_image(body, here, uploads or {})
+    elif kind == "divider":
         if body != {}:
             raise RefusedError(400, "validation_error", f"{here}.divider should be empty")
     elif kind == "table":
@@ -161,6 +180,46 @@ def check_body(kind: str, body: Any, here: str) -> None:
         check_rich_text(body.get("rich_text"), f"{here}.{kind}")
         if kind == "code" and body.get("language") not in LANGUAGES:
             raise RefusedError(400, "validation_error", f"{here}.code.language is invalid")
+
+
+def check_image(body: Any, here: str, uploads: dict[str, dict[str, Any]]) -> None:
+    """An image block attaching a file upload: ``{"type": "file_upload", "file_upload":
+    {"id": ...}, "caption": [...]}``; the upload must exist and have been sent."""
+    if not isinstance(body, dict) or set(body) - {"type", "file_upload", "caption"}:
+        raise RefusedError(400, "validation_error", f"{here}.image: unknown keys")
+    reference = body.get("file_upload")
+    if body.get("type") != "file_upload" or not isinstance(reference, dict):
+        raise RefusedError(400, "validation_error", f"{here}.image: expected a file_upload")
+    if set(reference) != {"id"}:
+        raise RefusedError(400, "validation_error", f"{here}.image.file_upload: id only")
+    upload = uploads.get(str(reference["id"]))
+    if upload is None:
+        raise RefusedError(
+            404, "object_not_found", f"Could not find file_upload with ID: {reference['id']}."
+        )
+    if upload["status"] != "uploaded":
+        raise RefusedError(
+            400,
+            "validation_error",
+            f"File upload {reference['id']} has status {upload['status']}, not uploaded.",
+        )
+    check_rich_text(body.get("caption", []), f"{here}.image.caption")
+
+
+def form_parts(content_type: str, raw: bytes) -> dict[str, Message]:
+    """The parts of a multipart/form-data body, by field name."""
+    if not content_type.startswith("multipart/form-data") or "boundary=" not in content_type:
+        raise RefusedError(
+            400, "validation_error", "Content-Type must be multipart/form-data with a boundary"
+        )
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = BytesParser().parsebytes(head + raw)
+    parts: dict[str, Message] = {}
+    for part in message.get_payload() if message.is_multipart() else []:
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str):
+            parts[name] = part
+    return parts
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -189,7 +248,7 @@ class Handler(BaseHTTPRequestHandler):
                     "path": self.path,
                     "at": time.monotonic(),
                     "headers": dict(self.headers),
-                    "body": raw.decode(),
+                    "body": raw.decode(errors="replace"),
                 }
             )
             try:
@@ -216,6 +275,9 @@ class Handler(BaseHTTPRequestHandler):
             raise RefusedError(
                 400, "missing_version", "Notion-Version header is missing or invalid"
             )
+        upload = re.fullmatch(r"/v1/file_uploads(?:/([\w-]+))?(/send)?", self.path)
+        if upload is not None:
+            return self._file_upload(method, raw, upload.group(1), bool(upload.group(2)))
         if len(raw) > MAX_BYTES:
             raise RefusedError(413, "validation_error", "request body too large")
         body = json.loads(raw) if raw else {}
@@ -236,6 +298,84 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "blocks" and target and children and method == "PATCH":
             return 200, self._append(target, body)
         raise RefusedError(400, "invalid_request", f"{method} {self.path} is not supported here")
+
+    def _file_upload(
+        self, method: str, raw: bytes, upload_id: str | None, send: bool
+    ) -> tuple[int, dict[str, Any]]:
+        uploads = self.state.uploads
+        if upload_id is None and method == "POST":
+            if len(raw) > MAX_BYTES:
+                raise RefusedError(413, "validation_error", "request body too large")
+            return 200, self._create_upload(json.loads(raw) if raw else {})
+        if upload_id is None or upload_id not in uploads:
+            raise RefusedError(
+                404, "object_not_found", f"Could not find file_upload with ID: {upload_id}."
+            )
+        if not send and method == "GET":
+            return 200, self._upload_object(upload_id)
+        if send and method == "POST":
+            return 200, self._send(upload_id, raw)
+        raise RefusedError(400, "invalid_request", f"{method} {self.path} is not supported here")
+
+    def _create_upload(self, body: dict[str, Any]) -> dict[str, Any]:
+        keys = {"mode", "filename", "content_type", "number_of_parts", "external_url"}
+        if set(body) - keys:
+            raise RefusedError(400, "validation_error", "body has unknown keys")
+        mode = body.get("mode", "single_part")
+        if mode not in UPLOAD_MODES:
+            raise RefusedError(
+                400, "validation_error", f"body.mode should be one of {UPLOAD_MODES}"
+            )
+        if mode != "single_part":
+            raise RefusedError(400, "invalid_request", f"mode {mode} is not supported here")
+        upload_id = str(uuid.uuid4())
+        self.state.uploads[upload_id] = {
+            "filename": body.get("filename"),
+            "content_type": body.get("content_type"),
+            "status": "pending",
+            "data": b"",
+        }
+        return self._upload_object(upload_id)
+
+    def _send(self, upload_id: str, raw: bytes) -> dict[str, Any]:
+        upload = self.state.uploads[upload_id]
+        if upload["status"] != "pending":
+            raise RefusedError(
+                400, "validation_error", f"File upload {upload_id} is {upload['status']}."
+            )
+        if len(raw) > MAX_UPLOAD + 64_000:
+            raise RefusedError(413, "validation_error", "file is larger than 20 MB")
+        parts = form_parts(self.headers.get("Content-Type", ""), raw)
+        if "file" not in parts:
+            raise RefusedError(400, "validation_error", "body.file should be defined")
+        part = parts["file"]
+        data = part.get_payload(decode=True)
+        if not isinstance(data, bytes) or len(data) > MAX_UPLOAD:
+            raise RefusedError(400, "validation_error", "body.file is empty or over 20 MB")
+        declared = upload["content_type"]
+        if declared and part.get_content_type() not in (declared, "application/octet-stream"):
+            raise RefusedError(
+                400,
+                "validation_error",
+                f"content type {part.get_content_type()} does not match {declared}",
+            )
+        upload["filename"] = upload["filename"] or part.get_filename()
+        upload["content_type"] = declared or part.get_content_type()
+        upload["data"] = data
+        upload["status"] = "uploaded"
+        return self._upload_object(upload_id)
+
+    def _upload_object(self, upload_id: str) -> dict[str, Any]:
+        upload = self.state.uploads[upload_id]
+        return {
+            "object": "file_upload",
+            "id": upload_id,
+            "status": upload["status"],
+            "filename": upload["filename"],
+            "content_type": upload["content_type"],
+            "content_length": len(upload["data"]) if upload["status"] == "uploaded" else None,
+            "upload_url": f"/v1/file_uploads/{upload_id}/send",
+        }
 
     def _page(self, page_id: str) -> dict[str, Any]:
         page = self.state.pages.get(page_id)
@@ -292,7 +432,7 @@ class Handler(BaseHTTPRequestHandler):
         parent = self.state.blocks.get(parent_id, {"type": "page"})
         if parent["type"] == "table":  # rows appended to a table: of the table's width
             check_body("table", {**parent["table"], "children": body["children"]}, "body")
-        check_blocks(body["children"], 1, [0], "body.children", parent["type"])
+        check_blocks(body["children"], 1, [0], "body.children", parent["type"], self.state.uploads)
         return {"object": "list", "results": [self._store(parent_id, b) for b in body["children"]]}
 
     def _store(self, parent_id: str, block: dict[str, Any]) -> dict[str, Any]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
 import pytest
-from export_samples import make_task
+from export_samples import CHART_PNG, CHART_SVG, JPEG, SVG, make_task, make_task_with_figures
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -28,6 +29,7 @@ from coauthor.schemas import (
     TaskType,
     Verdict,
 )
+from coauthor.schemas.figures import Figure, FigureKind, FigureStatus
 from coauthor.store import Store
 
 text = st.text(max_size=60)
@@ -51,6 +53,25 @@ verdicts = st.builds(
     repair_rounds=st.integers(min_value=0, max_value=5),
     repairs=names,
 )
+figure_names = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,20}", fullmatch=True)
+figure_list = st.lists(
+    st.builds(
+        Figure,
+        name=figure_names,
+        kind=st.sampled_from(FigureKind),
+        caption=text,
+        alt=text,
+        purpose=text,
+        source=text,
+        status=st.sampled_from(FigureStatus),
+        error=text,
+        png=st.binary(max_size=64).map(lambda b: base64.b64encode(b).decode()),
+        svg=text,
+        media_type=st.sampled_from(["image/png", "image/jpeg", "image/svg+xml"]),
+        drawn_from=st.text(max_size=64),
+    ),
+    max_size=3,
+)
 steps = st.builds(
     Step,
     title=short,
@@ -65,6 +86,7 @@ steps = st.builds(
     tests=text,
     flags=names,
     verdict=st.none() | verdicts,
+    figures=figure_list,
 )
 tasks = st.builds(
     Task,
@@ -159,3 +181,37 @@ def test_cli_export_then_import_makes_an_equal_new_task(
     refused = runner.invoke(app, ["import", str(path)])
     assert refused.exit_code == 2 and "upgrade Co-Author" in refused.stderr
     assert refused.stdout == "" and refused.stderr.count("\n") == 1
+
+
+def test_figures_round_trip_through_export_and_import_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PNG chart (with its SVG), an SVG diagram and an uploaded JPEG come back identical."""
+    url = f"sqlite:///{tmp_path / 'library.db'}"
+    monkeypatch.setenv("COAUTHOR_DATABASE_URL", url)
+    original = make_task_with_figures()
+    task_id = Store(url).create_task(original).id
+    runner = CliRunner()
+
+    def export(number: int, out: Path) -> Path:
+        done = runner.invoke(app, ["export", str(number), "--format", "json", "--out", str(out)])
+        assert done.exit_code == 0, done.stderr
+        return Path(done.stdout.strip())
+
+    path = export(task_id, tmp_path / "first")
+    assert list(path.parent.iterdir()) == [path]  # one self-contained file, images inside
+    imported = runner.invoke(app, ["import", str(path), "--json"])
+    assert imported.exit_code == 0, imported.stderr
+    new_id = json.loads(imported.stdout)["task_id"]
+    task = Store(url).revision(new_id).task
+    assert task == original
+    chart, flow, photo, broken = task.steps[0].figures
+    assert base64.b64decode(chart.png) == CHART_PNG and chart.svg == CHART_SVG
+    assert flow.svg == SVG and flow.png == ""
+    assert base64.b64decode(photo.png) == JPEG and photo.media_type == "image/jpeg"
+    assert broken.status is FigureStatus.failed and "ZeroDivisionError" in broken.error
+    assert "figure:uplift-chart" in task.steps[0].story  # anchors stay as written
+
+    second = export(new_id, tmp_path / "second")
+    first_task = json.loads(path.read_text())["task"]
+    assert json.loads(second.read_text())["task"] == first_task  # the same document again

@@ -55,8 +55,9 @@ def test_source_notebook_has_valid_nbgrader_metadata(task: Task, tmp_path: Path)
 
 
 def test_generate_and_autograde_give_full_marks_to_the_solution_only(
-    task: Task, tmp_path: Path, env: dict[str, str]
+    figured: Task, tmp_path: Path, env: dict[str, str]
 ) -> None:
+    task = figured  # with figures: their images are attachments of step 1's statement
     course = tmp_path / "course"
     exporter("nbgrader").export(task, course / "source" / ASSIGNMENT, task_id=1, revision=1)
     (course / "nbgrader_config.py").write_text(
@@ -69,6 +70,10 @@ def test_generate_and_autograde_give_full_marks_to_the_solution_only(
     student_text = "\n".join(c.source for c in student.cells)
     assert "np.mean" not in student_text and "raise NotImplementedError()" in student_text
     assert "test_hidden_fixture_chain" not in student_text
+    [source] = (course / "source" / ASSIGNMENT).glob("*.ipynb")
+    expected = [c.get("attachments") for c in nbformat.read(source, as_version=4).cells]
+    assert [c.get("attachments") for c in student.cells] == expected  # images kept, intact
+    assert sum(1 for a in expected if a) == 1
 
     for student_id, code in (("ada", task.steps[0].solution), ("bob", task.steps[0].starter)):
         for cell in student.cells:

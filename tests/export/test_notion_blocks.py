@@ -302,3 +302,35 @@ def test_the_limiter_spaces_calls_and_retry_after_is_honoured() -> None:
     assert [round(s, 3) for s in slept] == [0.333, 0.333, 0.333]
     assert _retry_after("2", 0) == 2.0 and _retry_after(None, 3) == 8.0
     assert _retry_after("soon", 0) == 1.0 and _retry_after("9999", 0) == 60.0
+
+
+def test_an_uploaded_image_becomes_an_image_block_between_its_text() -> None:
+    markdown = (
+        'Before ![alt](notion-file-upload:u-1 "The caption") after.\n\n'
+        "![only](notion-file-upload:u-2)\n\n"
+        "- item ![in a list](notion-file-upload:u-3)\n\n"
+        "![external](https://example.org/x.png)"
+    )
+    found = nb.blocks(markdown)
+    assert kinds(found) == [
+        "paragraph",
+        "image",
+        "paragraph",
+        "image",
+        "bulleted_list_item",
+        "paragraph",
+    ]
+    assert found[1]["image"] == {
+        "type": "file_upload",
+        "file_upload": {"id": "u-1"},
+        "caption": [{"type": "text", "text": {"content": "The caption"}}],
+    }
+    assert found[3]["image"]["caption"] == [] and found[3]["image"]["file_upload"]["id"] == "u-2"
+    texts = [
+        "".join(i["text"]["content"] for i in b[b["type"]].get("rich_text", [])) for b in found
+    ]
+    assert texts[0] == "Before " and texts[2] == " after."
+    assert texts[4] == "item in a list"  # no image block can sit in a list item: its alt text
+    assert found[5]["paragraph"]["rich_text"][0]["text"]["link"] == {
+        "url": "https://example.org/x.png"
+    }  # any other image stays its alt text linked to the image, as before

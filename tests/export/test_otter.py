@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -86,8 +87,9 @@ def test_a_step_whose_tests_do_not_parse_is_no_question(task: Task, tmp_path: Pa
 
 
 def test_otter_assign_then_run_gives_all_points_to_the_solution_only(
-    task: Task, tmp_path: Path, env: dict[str, str]
+    figured: Task, tmp_path: Path, env: dict[str, str]
 ) -> None:
+    task = figured  # with figures: their images are attachments of step 1's statement
     master = exporter("otter").export(task, tmp_path / "master", task_id=1, revision=1)
     dist = tmp_path / "dist"
     run([tool("otter"), "assign", str(master), str(dist)], cwd=tmp_path, env=env)
@@ -95,7 +97,13 @@ def test_otter_assign_then_run_gives_all_points_to_the_solution_only(
     [autograder] = (dist / "autograder").glob("*.zip")
 
     assert "test_hidden_fixture_chain" not in student.read_text()  # hidden tests stay hidden
-    cells = "\n".join(c.source for c in nbformat.read(student, as_version=4).cells)
+    student_cells = nbformat.read(student, as_version=4).cells
+    cells = "\n".join(c.source for c in student_cells)
+    attached = {k: v for c in student_cells for k, v in c.get("attachments", {}).items()}
+    master_cells = nbformat.read(master, as_version=4).cells
+    expected = {k: v for c in master_cells for k, v in c.get("attachments", {}).items()}
+    assert attached == expected and len(expected) == 3  # every image, intact
+    assert sorted(attached) == sorted(re.findall(r"\]\(attachment:([^ )]+)", cells))
     assert "np.mean" not in cells  # the solution is stripped, the starter kept
     assert "def mean_uplift(control: list[float], treatment: list[float]) -> float:" in cells
     with zipfile.ZipFile(autograder) as archive:

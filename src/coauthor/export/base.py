@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import jinja2
 
+from coauthor.export import figures
 from coauthor.schemas import Task
 
 
@@ -123,7 +124,7 @@ def exporter(name: str, options: ExportOptions | None = None) -> Exporter:
 
 @cache
 def _templates() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("coauthor.export", "templates"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -131,6 +132,8 @@ def _templates() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["figure_state"] = figures.state
+    return environment
 
 
 def render(name: str, **values: Any) -> str:

@@ -14,6 +14,14 @@ reads it into a new task. The file is one UTF-8 JSON object:
   tests, flags) and its ``verdict`` (null when the step has not been verified yet), and the
   rolling summary. Unknown fields are rejected, as everywhere in the schemas.
 
+Figures. A step's ``figures`` (``coauthor.schemas.figures.Figure``) are in the file itself:
+the rendered PNG or uploaded JPEG as base64 in ``png``, the SVG as text in ``svg``, with
+their source, caption, alt text and state; anchors in the story and theory stay as
+written (``![caption](figure:NAME)``). Images are not written as files in a sibling
+folder: the export stays one self-contained file that ``coauthor import`` reads alone, and
+the images come back byte for byte (base64 is lossless; the field added with a default
+kept version 1).
+
 Version 1 is the first. Readers accept every version up to their own and refuse newer ones
 with a message that says to upgrade.
 """

@@ -5,7 +5,9 @@ reference solution between ``### BEGIN SOLUTION`` and ``### END SOLUTION``, whic
 replaces with its ``raise NotImplementedError()`` stub; then one read-only grade cell per
 test (one point each), the cells of :mod:`coauthor.export.notebook`. Hidden tests sit
 between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``: nbgrader removes them
-from the student version and puts them back when it autogrades.
+from the student version and puts them back when it autogrades. A step's figures are
+attachments of its statement cell (see :func:`coauthor.export.notebook.statement`), which
+``generate_assignment`` keeps.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def source_cells(task: Task, *, task_id: int, revision: int) -> list[NotebookNod
 def step_cells(step: Step, number: int) -> list[NotebookNode]:
     prefix = f"step_{number}"
     cells = [
-        _locked(cell("markdown", notebook.statement(step, number)), f"{prefix}_statement"),
+        _locked(notebook.statement(step, number), f"{prefix}_statement"),
         _cell(cell("code", solution_source(step)), grade_id=f"{prefix}_solution", solution=True),
     ]
     for index, test in enumerate(graded_tests(step.tests), 1):

@@ -6,6 +6,7 @@ How tests become cells is in :mod:`coauthor.export.pytest_cells`.
 from __future__ import annotations
 
 import ast
+import base64
 import sys
 from pathlib import Path
 from typing import Literal
@@ -14,6 +15,7 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 
+from coauthor.export import figures
 from coauthor.export.base import render
 from coauthor.schemas import Step, Task
 
@@ -38,9 +40,26 @@ def save(cells: list[NotebookNode], path: Path) -> Path:
     return path
 
 
-def statement(step: Step, number: int) -> str:
-    """The markdown a student reads for a step (the verdict is a cell of its own)."""
-    return render("notebook_step.md.j2", step=step, number=number).strip()
+def statement(step: Step, number: int) -> NotebookNode:
+    """The markdown cell a student reads for a step (the verdict is a cell of its own).
+
+    Its figures are the cell's attachments (``attachment:step-01-NAME.png``), so the
+    notebook carries its images with it; a figure with no image is a note in the text.
+    """
+    attachments: dict[str, dict[str, str]] = {}
+
+    def source(item: figures.Picture) -> str | None:
+        if item.main is None:
+            return None
+        name = figures.file_name(number, item.figure.name, item.main)
+        attachments[name] = {item.main.media_type: base64.b64encode(item.main.data).decode()}
+        return f"attachment:{name}"
+
+    shown = figures.placed_step(step, source)
+    node = cell("markdown", render("notebook_step.md.j2", step=shown, number=number).strip())
+    if attachments:
+        node["attachments"] = attachments
+    return node
 
 
 def verdict(step: Step) -> str:

@@ -1,12 +1,17 @@
 """Notion: one page per task under a parent page the author chose, updated in place.
 
 The page holds the brief, the lessons and one toggle per step (story, theory, links,
-requirements, verdict, starter, reference solution, tests). The page id is remembered per
-task through callables the caller injects (the CLI passes the store's), so a second export
-erases the page's content and writes it again instead of making a duplicate. The token
-comes only from the ``NOTION_TOKEN`` environment variable and goes only into the
-``Authorization`` header. Requests are spaced to ~3 per second (Notion's average limit) and
-a 429 is retried after its ``Retry-After``.
+requirements, verdict, starter, reference solution, tests). A step's figures are sent
+first through Notion's File Upload API (create a file upload, send its bytes as
+multipart form data, single part: figures are far under its 20 MB) and shown by image
+blocks that name the upload's id, where their anchors stand (see
+:mod:`coauthor.export.figures`); a figure with no image is a note on the page.
+
+The page id is remembered per task through callables the caller injects (the CLI passes
+the store's), so a second export erases the page's content and writes it again instead
+of making a duplicate. The token comes only from the ``NOTION_TOKEN`` environment
+variable and goes only into the ``Authorization`` header. Requests are spaced to ~3 per
+second (Notion's average limit) and a 429 is retried after its ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import httpx
 from notion_client import Client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
+from coauthor.export import figures
 from coauthor.export import notion_blocks as nb
 from coauthor.export.base import (
     Exporter,
@@ -40,10 +46,13 @@ DEFAULT_URL = "https://api.notion.com"
 TARGET = "notion"
 RATE = 3.0
 ATTEMPTS = 5
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a single-part file upload; larger ones become a note
 
 # Notion's answers (pages, lists of created blocks) are free-form JSON to this exporter: it
 # reads a few keys of them (id, url, results, in_trash, archived) and nothing more.
 Response = dict[str, Any]
+Uploads = dict[tuple[int, str], str]
+"""File upload ids of the figures sent, by step number and figure name."""
 
 
 _QUIET = logging.getLogger("coauthor.export.notion.client")
@@ -112,7 +121,6 @@ class NotionExporter(Publisher):
         token = os.environ.get(TOKEN_VARIABLE, "").strip()
         if not token:
             raise ExportError(f"{TOKEN_VARIABLE} is not set; create a Notion integration token")
-        content = page_blocks(task, task_id=task_id, revision=revision)
         client = Client(
             auth=token,
             base_url=self.base_url,
@@ -121,6 +129,8 @@ class NotionExporter(Publisher):
             logger=_QUIET,  # failures become one ExportError, not log lines on stderr
         )
         try:
+            uploads = self._upload(client, task)
+            content = page_blocks(task, task_id=task_id, revision=revision, uploads=uploads)
             page, created = self._page(client, task, task_id=task_id)
             self.remember_page(task_id, TARGET, page["id"])  # a failure below still updates it
             self._append(client, page["id"], content)
@@ -139,6 +149,38 @@ class NotionExporter(Publisher):
             return page, False
         parent = {"type": "page_id", "page_id": self.parent_id}
         return self._call(lambda: client.pages.create(parent=parent, properties=title)), True
+
+    def _upload(self, client: Client, task: Task) -> Uploads:
+        """Send every figure's main image; the file upload id of each, by step and name."""
+        uploads: Uploads = {}
+        for number, step in enumerate(task.steps, 1):
+            for item in figures.pictures(step):
+                image = item.main
+                if image is None or len(image.data) > MAX_UPLOAD_BYTES:
+                    continue
+                name = figures.file_name(number, item.figure.name, image)
+                created = self._call(
+                    partial(
+                        client.file_uploads.create,
+                        mode="single_part",
+                        filename=name,
+                        content_type=image.media_type,
+                    )
+                )
+                sent = self._call(
+                    partial(
+                        client.file_uploads.send,
+                        created["id"],
+                        file=(name, image.data, image.media_type),
+                    )
+                )
+                if sent.get("status") != "uploaded":
+                    raise ExportError(
+                        f"Notion did not take the image {name}: its upload is "
+                        f"{sent.get('status')!r}, not 'uploaded'"
+                    )
+                uploads[(number, item.figure.name)] = str(created["id"])
+        return uploads
 
     def _alive(self, client: Client, page_id: str) -> bool:
         try:
@@ -180,17 +222,28 @@ def _retry_after(header: str | None, attempt: int) -> float:
         return min(2.0**attempt, 30.0)
 
 
-def page_blocks(task: Task, *, task_id: int, revision: int) -> list[nb.Block]:
+def page_blocks(
+    task: Task, *, task_id: int, revision: int, uploads: Uploads | None = None
+) -> list[nb.Block]:
     intro = render("notion_task.md.j2", task=task, task_id=task_id, revision=revision)
     steps = [
-        nb.toggle(f"Step {number}. {step.title}", step_blocks(step))
+        nb.toggle(f"Step {number}. {step.title}", step_blocks(step, number, uploads or {}))
         for number, step in enumerate(task.steps, 1)
     ]
     return nb.blocks(intro, shift=1) + steps
 
 
-def step_blocks(step: Step) -> list[nb.Block]:
-    body = render("step_body.md.j2", step=step, h="#")
+def step_blocks(step: Step, number: int = 1, uploads: Uploads | None = None) -> list[nb.Block]:
+    """A step's blocks; its figures are image blocks of the file uploads in ``uploads``
+    (by step number and figure name), a note for a figure that has none."""
+    known = uploads or {}
+
+    def uploaded(item: figures.Picture) -> str | None:
+        upload_id = known.get((number, item.figure.name))
+        return f"{nb.UPLOAD_SCHEME}{upload_id}" if upload_id else None
+
+    shown = figures.placed_step(step, uploaded, caption_line=False)  # image blocks have one
+    body = render("step_body.md.j2", step=shown, h="#")
     verdict = render("notebook_verdict.md.j2", step=step, h="#")
     found = nb.blocks(body, shift=2) + nb.blocks(verdict, shift=2)
     for title, source in (

@@ -6,7 +6,10 @@ quotes, fenced and indented code (the fence's tag mapped to a language Notion ac
 "plain text" otherwise), tables and rules become Notion blocks; links, bold, italic,
 strikethrough and inline code become annotated rich text, and an image its alt text linked
 to the image. A link that is not an absolute web URL (Notion refuses those) stays visible
-as ``[label](url)`` text.
+as ``[label](url)`` text. An image whose source is ``notion-file-upload:ID`` (a figure the
+exporter sent through the File Upload API) becomes an image block of that upload, its
+title the caption, cutting its paragraph in two around it; inside a list item, quote or
+heading, where no image block can go, it is its alt text.
 
 Nesting. A list item or a quote holds what is nested in it (sub-lists, further paragraphs,
 code) as its children, two levels deep at most: a sub-list of a top-level item is nested,
@@ -76,7 +79,10 @@ TextKind = Literal[
     "quote",
     "toggle",
 ]
-BlockKind = Literal[TextKind, "code", "table", "table_row", "divider"]
+BlockKind = Literal[TextKind, "code", "table", "table_row", "divider", "image"]
+UPLOAD_SCHEME = "notion-file-upload:"
+"""An image whose source is ``notion-file-upload:ID`` becomes an image block showing the
+file upload ``ID`` (see :func:`image`)."""
 
 
 @final
@@ -109,7 +115,20 @@ class EmptyBody(TypedDict):
     pass
 
 
-Body = TextBody | CodeBody | TableBody | TableRowBody | EmptyBody
+class FileUploadRef(TypedDict):
+    id: str
+
+
+@final
+class ImageBody(TypedDict):
+    """A file object of type ``file_upload`` (Notion's File Upload API) and a caption."""
+
+    type: Literal["file_upload"]
+    file_upload: FileUploadRef
+    caption: RichText
+
+
+Body = TextBody | CodeBody | TableBody | TableRowBody | EmptyBody | ImageBody
 
 
 class Block(TypedDict):
@@ -129,6 +148,7 @@ class Block(TypedDict):
     table: NotRequired[TableBody]
     table_row: NotRequired[TableRowBody]
     divider: NotRequired[EmptyBody]
+    image: NotRequired[ImageBody]
 
 
 _MD = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
@@ -240,6 +260,8 @@ def _inline(nodes: Sequence[SyntaxTreeNode], style: _Style) -> RichText:
 def _link(node: SyntaxTreeNode, style: _Style) -> RichText:
     """A link (or an image: its alt text) with its URL, or ``[label](url)`` as text."""
     url = str(node.attrGet("href") or node.attrGet("src") or "")
+    if url.startswith(UPLOAD_SCHEME):  # an image inside a list item or a heading: its alt
+        return _inline(node.children, style)
     if _linkable(url):
         return _inline(node.children, replace(style, url=url))
     label = _inline(node.children, style)
@@ -318,6 +340,16 @@ def divider() -> Block:
     return _new("divider", EmptyBody())
 
 
+def image(upload_id: str, caption: str = "") -> Block:
+    """An image block showing a file sent through Notion's File Upload API."""
+    body = ImageBody(
+        type="file_upload",
+        file_upload=FileUploadRef(id=upload_id),
+        caption=plain(caption)[:MAX_RICH_TEXT],
+    )
+    return _new("image", body)
+
+
 def blocks(markdown: str, *, shift: int = 0) -> list[Block]:
     """Markdown as blocks: headings (moved down ``shift`` levels), paragraphs, lists (nested
     two levels deep, see the module's docstring), quotes, code, tables and rules."""
@@ -337,7 +369,7 @@ def _block(node: SyntaxTreeNode, *, shift: int, level: int) -> list[Block]:
         case "heading":
             return block(_heading_kind(int(node.tag[1:]) + shift), _text_of(node))
         case "paragraph":
-            return block("paragraph", _text_of(node))
+            return _paragraph(node)
         case "bullet_list" | "ordered_list":
             kind: TextKind = (
                 "bulleted_list_item" if node.type == "bullet_list" else "numbered_list_item"
@@ -354,6 +386,37 @@ def _block(node: SyntaxTreeNode, *, shift: int, level: int) -> list[Block]:
             return [divider()]
         case _:  # html_block (only with html on) and whatever markdown-it may grow: as text
             return block("paragraph", plain(node.content.strip())) if node.content.strip() else []
+
+
+def _paragraph(node: SyntaxTreeNode) -> list[Block]:
+    """A paragraph; an uploaded image in it becomes an image block between the paragraphs
+    of the text before and after it."""
+    images = [c for i in node.children for c in i.children if c.type == "image"]
+    if not any(str(c.attrGet("src") or "").startswith(UPLOAD_SCHEME) for c in images):
+        return block("paragraph", _text_of(node))
+    found: list[Block] = []
+    run: list[SyntaxTreeNode] = []
+    for inline in node.children:
+        for child in inline.children:
+            src = str(child.attrGet("src") or "") if child.type == "image" else ""
+            if not src.startswith(UPLOAD_SCHEME):
+                run.append(child)
+                continue
+            found += _text_run(run)
+            run = []
+            found.append(image(src.removeprefix(UPLOAD_SCHEME), str(child.attrGet("title") or "")))
+    return found + _text_run(run)
+
+
+def _text_run(nodes: list[SyntaxTreeNode]) -> list[Block]:
+    while nodes and nodes[0].type in ("softbreak", "hardbreak"):
+        nodes = nodes[1:]
+    while nodes and nodes[-1].type in ("softbreak", "hardbreak"):
+        nodes = nodes[:-1]
+    text = _inline(nodes, _PLAIN)
+    if not any(item["text"]["content"].strip() for item in text):
+        return []
+    return block("paragraph", text)
 
 
 def _text_of(node: SyntaxTreeNode) -> RichText:

@@ -6,7 +6,9 @@ solution cell holds the starter, which students keep, then the reference solutio
 notebook; in the master both run and the solution, coming last, wins. The tests are the
 cells :mod:`coauthor.export.pytest_cells` makes, one ``# BEGIN TESTS`` cell per test in otter's
 default (OK, doctest-like) format, hidden per the rule described there. A step whose tests
-do not parse has no question: students get its statement and starter only.
+do not parse has no question: students get its statement and starter only. A step's
+figures are attachments of its statement cell (see :func:`coauthor.export.notebook.statement`);
+``otter assign`` keeps them in the student notebook.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def assignment_config(task: Task, *, task_id: int) -> str:
 
 def question(step: Step, number: int) -> list[NotebookNode]:
     tests = graded_tests(step.tests)
-    statement = cell("markdown", notebook.statement(step, number))
+    statement = notebook.statement(step, number)
     verdict = cell("markdown", notebook.verdict(step))
     if not tests:
         return [statement, cell("code", step.starter), verdict]
