@@ -9,9 +9,9 @@ from typing import Literal
 
 from coauthor.figures.draw import Drawn, draw_chart, draw_diagram
 from coauthor.figures.style import HouseStyle
+from coauthor.sandbox import Limits, Sandbox
 from coauthor.schemas import Step
 from coauthor.schemas.figures import Figure, FigureKind, FigureStatus
-from coauthor.sandbox import Limits, Sandbox
 
 State = Literal["rendered", "failed", "stale", "pending"]
 

@@ -155,8 +155,7 @@ def parse_style(text: str) -> HouseStyle:
         style = HouseStyle.model_validate_json(text)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'style'}: {e['msg']}"
-            for e in exc.errors()[:5]
+            f"{'.'.join(str(p) for p in e['loc']) or 'style'}: {e['msg']}" for e in exc.errors()[:5]
         )
         raise StyleError(f"the house style is not valid: {problems}") from exc
     fonts = installed_fonts()

@@ -6,7 +6,7 @@ document), and no DTD entities."""
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET  # noqa: N817  (serialising only; parsing is defusedxml's)
+import xml.etree.ElementTree as ET
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -19,26 +19,23 @@ ET.register_namespace("xlink", XLINK_NS)
 
 MAX_SVG_BYTES = 2_000_000
 
-ELEMENTS = frozenset(
-    "svg g defs symbol use title desc path rect circle ellipse line polyline polygon text "
-    "tspan textPath clipPath mask linearGradient radialGradient stop pattern marker image "
-    "style switch".split()
-)
-ATTRIBUTES = frozenset(
-    """id class style transform x y x1 y1 x2 y2 cx cy r rx ry fx fy width height viewBox
-    preserveAspectRatio version d points pathLength fill fill-opacity fill-rule stroke
-    stroke-width stroke-opacity stroke-linecap stroke-linejoin stroke-miterlimit
-    stroke-dasharray stroke-dashoffset opacity color clip-path clip-rule clipPathUnits mask
-    maskUnits maskContentUnits offset stop-color stop-opacity gradientUnits
-    gradientTransform spreadMethod patternUnits patternContentUnits patternTransform
-    markerWidth markerHeight markerUnits refX refY orient marker-start marker-mid marker-end
-    font-family font-size font-weight font-style font-variant text-anchor
-    dominant-baseline alignment-baseline baseline-shift letter-spacing word-spacing
-    text-decoration writing-mode dx dy rotate textLength lengthAdjust visibility display
-    overflow href space type media startOffset method spacing vector-effect
-    shape-rendering text-rendering image-rendering color-interpolation
-    color-interpolation-filters""".split()
-)
+_ELEMENT_NAMES = """svg g defs symbol use title desc path rect circle ellipse line polyline
+polygon text tspan textPath clipPath mask linearGradient radialGradient stop pattern marker
+image style switch"""
+ELEMENTS = frozenset(_ELEMENT_NAMES.split())
+_ATTRIBUTE_NAMES = """id class style transform x y x1 y1 x2 y2 cx cy r rx ry fx fy width
+height viewBox preserveAspectRatio version d points pathLength fill fill-opacity fill-rule
+stroke stroke-width stroke-opacity stroke-linecap stroke-linejoin stroke-miterlimit
+stroke-dasharray stroke-dashoffset opacity color clip-path clip-rule clipPathUnits mask
+maskUnits maskContentUnits offset stop-color stop-opacity gradientUnits gradientTransform
+spreadMethod patternUnits patternContentUnits patternTransform markerWidth markerHeight
+markerUnits refX refY orient marker-start marker-mid marker-end font-family font-size
+font-weight font-style font-variant text-anchor dominant-baseline alignment-baseline
+baseline-shift letter-spacing word-spacing text-decoration writing-mode dx dy rotate
+textLength lengthAdjust visibility display overflow href space type media startOffset
+method spacing vector-effect shape-rendering text-rendering image-rendering
+color-interpolation color-interpolation-filters"""
+ATTRIBUTES = frozenset(_ATTRIBUTE_NAMES.split())
 _DATA_IMAGE = re.compile(r"^data:image/(png|jpeg);base64,[A-Za-z0-9+/=\s]*$")
 _URL = re.compile(r"url\s*\(\s*(['\"]?)([^)'\"]*)\1\s*\)", re.I)
 _BAD_CSS = re.compile(r"@import|expression\s*\(|javascript:|behavior\s*:|-moz-binding|<", re.I)

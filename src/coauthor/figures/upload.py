@@ -70,5 +70,5 @@ def _check_raster(data: bytes, expected: str) -> None:
                 image.verify()
     except UploadError:
         raise
-    except Exception as exc:  # noqa: BLE001  (PIL raises many kinds for broken files)
+    except Exception as exc:
         raise UploadError(f"the {expected} file is damaged: {exc}") from exc

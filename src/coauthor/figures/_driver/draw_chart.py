@@ -6,38 +6,75 @@ house style too. Exit status 3 with one line on stderr: the code failed (the err
 author's); anything else abnormal is the sandbox's report.
 """
 
+import contextlib
 import json
 import os
 import sys
 import traceback
+from typing import TypedDict
 
 os.environ["MPLCONFIGDIR"] = os.path.join(os.getcwd(), "mplconfig")
 sys.path.insert(0, os.getcwd())  # the step's solution is importable as ``solution``
 
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import colors as mcolors  # noqa: E402
-from matplotlib.collections import Collection  # noqa: E402
-from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
-from matplotlib.text import Annotation, Text  # noqa: E402
+
+import matplotlib.pyplot as plt
+from matplotlib import colors as mcolors
+from matplotlib.axes import Axes
+from matplotlib.collections import Collection
+from matplotlib.colors import Colormap, LinearSegmentedColormap
+from matplotlib.figure import Figure
+from matplotlib.text import Annotation, Text
+from matplotlib.typing import ColorType
+
+RGBA = tuple[float, float, float, float]
 
 
-def load_style():
+class Style(TypedDict):
+    """The fields of the house style the driver reads (``style.json``)."""
+
+    palette: list[str]
+    neutral: str
+    text: str
+    background: str
+    panel: str
+    grid: str
+    colormap: list[str]
+    font: str
+    font_size: float
+    title_size: float
+    title_weight: str
+    line_width: float
+    width_in: float
+    height_in: float
+    dpi: int
+    annotation_colour: str
+    annotation_size: float
+    rc: dict[str, object]
+
+
+def load_style() -> Style:
     with open("style.json", encoding="utf-8") as handle:
-        return json.load(handle)
+        style: Style = json.load(handle)
+    return style
+
+
+def rgba(row: object) -> RGBA:
+    r, g, b, a = (float(v) for v in row)  # type: ignore[attr-defined]
+    return (r, g, b, a)
 
 
 class Painter:
     """Maps each distinct colour the code used to the next palette colour (greys to the
     neutral colour), so series that shared a colour still share one."""
 
-    def __init__(self, style):
+    def __init__(self, style: Style) -> None:
         self.style = style
-        self.mapping = {}
+        self.mapping: dict[str, str] = {}
 
-    def colour(self, value):
+    def colour(self, value: ColorType) -> ColorType:
         try:
             r, g, b, a = mcolors.to_rgba(value)
         except (ValueError, TypeError):
@@ -55,7 +92,7 @@ class Painter:
             self.mapping[key] = palette[len(self.mapping) % len(palette)]
         return mcolors.to_rgba(self.mapping[key], a)
 
-    def is_neutral(self, value):
+    def is_neutral(self, value: ColorType) -> bool:
         try:
             r, g, b, _ = mcolors.to_rgba(value)
         except (ValueError, TypeError):
@@ -63,7 +100,7 @@ class Painter:
         return max(r, g, b) - min(r, g, b) < 0.08
 
 
-def restyle(fig, style):
+def restyle(fig: Figure, style: Style) -> None:
     painter = Painter(style)
     cmap = LinearSegmentedColormap.from_list("house", style["colormap"])
     fig.set_facecolor(style["background"])
@@ -80,13 +117,13 @@ def restyle(fig, style):
         ratio = min(max(old_h / old_w, 0.35), 1.25)
         fig.set_size_inches(width, width * ratio)
     fig.set_dpi(style["dpi"])
-    try:
+    with contextlib.suppress(Exception):
         fig.tight_layout()
-    except Exception:  # noqa: BLE001  (a layout it cannot tighten stays as it is)
-        pass
 
 
-def restyle_axes(ax, style, painter, cmap, *, colorbar):
+def restyle_axes(
+    ax: Axes, style: Style, painter: Painter, cmap: Colormap, *, colorbar: bool
+) -> None:
     ax.set_facecolor(style["panel"])
     for side, spine in ax.spines.items():
         spine.set_color(style["neutral"])
@@ -97,8 +134,7 @@ def restyle_axes(ax, style, painter, cmap, *, colorbar):
     if colorbar:
         return
     has_image = bool(ax.images) or any(
-        isinstance(c, Collection) and c.get_array() is not None and c.get_array().ndim >= 2
-        for c in ax.collections
+        isinstance(c, Collection) and getattr(c.get_array(), "ndim", 0) >= 2 for c in ax.collections
     )
     if has_image:
         ax.grid(False)
@@ -106,7 +142,11 @@ def restyle_axes(ax, style, painter, cmap, *, colorbar):
         ax.grid(True, color=style["grid"], linewidth=0.8)
         ax.set_axisbelow(True)
     for line in ax.lines:
-        colour, face, edge = line.get_color(), line.get_markerfacecolor(), line.get_markeredgecolor()
+        colour, face, edge = (
+            line.get_color(),
+            line.get_markerfacecolor(),
+            line.get_markeredgecolor(),
+        )
         neutral = painter.is_neutral(colour)
         line.set_color(painter.colour(colour))
         line.set_markerfacecolor(painter.colour(face))
@@ -120,10 +160,10 @@ def restyle_axes(ax, style, painter, cmap, *, colorbar):
             continue
         faces = collection.get_facecolor()
         if len(faces):
-            collection.set_facecolor([painter.colour(tuple(c)) for c in faces])
+            collection.set_facecolor([painter.colour(rgba(c)) for c in faces])
         edges = collection.get_edgecolor()
         if len(edges) and not len(faces):
-            collection.set_edgecolor([painter.colour(tuple(c)) for c in edges])
+            collection.set_edgecolor([painter.colour(rgba(c)) for c in edges])
     for patch in ax.patches:
         face = patch.get_facecolor()
         patch.set_facecolor(painter.colour(face))
@@ -150,7 +190,7 @@ def restyle_axes(ax, style, painter, cmap, *, colorbar):
             ax.legend(handles, labels, frameon=False)
 
 
-def restyle_text(text, style):
+def restyle_text(text: Text, style: Style) -> None:
     text.set_fontfamily([style["font"], "DejaVu Sans"])
     colour = text.get_color()
     try:
@@ -164,20 +204,26 @@ def restyle_text(text, style):
     elif not white:
         text.set_color(style["text"])
     axes = text.axes
-    if axes is not None and text is axes.title or (axes is not None and text is axes._left_title):
+    titles = () if axes is None else (axes.title, getattr(axes, "_left_title", None))
+    if any(text is title for title in titles):
         text.set_fontsize(style["title_size"])
         text.set_fontweight(style["title_weight"])
 
 
-def main():
+def set_rc(style: Style) -> None:
+    for name, value in style["rc"].items():
+        matplotlib.rcParams[name] = value  # type: ignore[index]
+
+
+def main() -> None:
     style = load_style()
-    matplotlib.rcParams.update(style["rc"])
+    set_rc(style)
     with open("figure_code.py", encoding="utf-8") as handle:
         code = handle.read()
     namespace = {"__name__": "__main__", "__file__": "figure_code.py"}
     try:
         exec(compile(code, "figure_code.py", "exec"), namespace)
-    except BaseException as exc:  # noqa: BLE001  (the author's error, reported as one line)
+    except BaseException as exc:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
         where = f" (figure code line {frames[-1].lineno})" if frames else ""
         if frames and frames[-1].filename != "figure_code.py":
@@ -188,7 +234,7 @@ def main():
     if not plt.get_fignums():
         sys.stderr.write("FIGURE-ERROR the code drew nothing: no matplotlib figure is open\n")
         sys.exit(3)
-    matplotlib.rcParams.update(style["rc"])
+    set_rc(style)
     fig = plt.gcf()
     restyle(fig, style)
     fig.savefig("figure.png", format="png", metadata={"Software": None})
