@@ -13,7 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from coauthor.figures.draw import Drawn
-from coauthor.figures.render import anchor, draw, placed, rendered
+from coauthor.figures.render import (
+    FigureState,
+    anchor,
+    draw,
+    figure_states,
+    placed,
+    render_step,
+    rendered,
+)
 from coauthor.figures.style import HouseStyle, default_style, house_style
 from coauthor.llm.code import extract_code
 from coauthor.pipeline.context import Context
@@ -192,3 +200,40 @@ def regenerate_figure(
     figures = list(step.figures)
     figures[index] = figure
     return step.model_copy(update={"figures": figures})
+
+
+@dataclass(frozen=True)
+class Rerendered:
+    """What ``rerender_task`` did: the new revision (None when nothing changed) and the
+    state of every figure afterwards, by step number."""
+
+    revision: int | None
+    states: list[tuple[int, FigureState]]
+
+
+def rerender_task(store: Store, task_id: int, drawer: FigureDrawer) -> Rerendered:
+    """Draw every chart and diagram of the task's latest revision again in the drawer's
+    style; a new revision only when some figure changed."""
+    head = store.revision(task_id)
+    steps = [
+        render_step(step, drawer.style, sandbox=drawer.sandbox, limits=drawer.limits)
+        if any(f.kind != FigureKind.upload for f in step.figures)
+        else step
+        for step in head.task.steps
+    ]
+    states = [
+        (number, state)
+        for number, step in enumerate(steps, 1)
+        for state in figure_states(step, drawer.style)
+    ]
+    if steps == head.task.steps:
+        return Rerendered(None, states)
+    task = head.task.model_copy(update={"steps": steps})
+    saved = store.add_revision(
+        task_id,
+        task,
+        source="figures",
+        note=f"figures re-rendered in {drawer.style.name}",
+        base_revision=head.number,
+    )
+    return Rerendered(saved.number, states)
