@@ -6,6 +6,7 @@ revision shows its content while unsaved edits survive a visit to another page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 
 from coauthor.pipeline.edit import Part
 from coauthor.schemas import Link, Step
+from coauthor.ui.figures import markdown_with_figures
 from coauthor.ui.verdict import verdict_details
 
 TABS = [
@@ -23,6 +25,7 @@ TABS = [
     "Starter",
     "Solution",
     "Tests",
+    "Figures",
     "Verdict",
     "Student preview",
 ]
@@ -60,9 +63,17 @@ def _area(label: str, key: str, *, value: str, height: int = 160) -> str:
     return str(st.text_area(label, value=value, key=key, height=height, persist_state="session"))
 
 
-def step_tabs(step: Step, *, key: str, number: int, selector: str) -> None:
+def step_tabs(
+    step: Step,
+    *,
+    key: str,
+    number: int,
+    selector: str,
+    figures: Callable[[], None] | None = None,
+) -> None:
     """Draw the fields of one step (the values are read back by ``edited_step``); opening
-    a tab points the Part selector ``selector`` at that tab's part."""
+    a tab points the Part selector ``selector`` at that tab's part. ``figures`` draws the
+    Figures tab (the step's figures with what an author can do with them)."""
     texts = shown(step)
     for name in TRIMMED:
         label = f"{name.capitalize()} of step {number}"
@@ -76,7 +87,7 @@ def step_tabs(step: Step, *, key: str, number: int, selector: str) -> None:
             f"Theory of step {number}", f"theory_{key}", value=texts["theory"], height=260
         )
         with st.expander("Preview"):
-            st.markdown(theory)
+            markdown_with_figures(theory, step)
     with tabs[2]:
         _area(
             f"Links of step {number} (one per line: title | url)",
@@ -94,11 +105,17 @@ def step_tabs(step: Step, *, key: str, number: int, selector: str) -> None:
         with tab:
             _code(part, texts[f"code_{part}"], key=key, number=number)
     with tabs[7]:
+        if figures is not None:
+            figures()
+        else:
+            for figure in step.figures:
+                markdown_with_figures(f"![{figure.caption}](figure:{figure.name})", step)
+    with tabs[8]:
         if step.flags:
             for flag in step.flags:
                 st.warning(flag, icon=":material/flag:")
         verdict_details(step.verdict)
-    with tabs[8]:
+    with tabs[9]:
         student_preview(current(step, key=key))
 
 
@@ -123,8 +140,8 @@ def student_preview(step: Step) -> None:
     st.caption("What the student sees: the reference solution and the tests stay hidden.")
     with st.container(border=True):
         st.markdown(f"### {step.title}")
-        st.markdown(step.story)
-        st.markdown(step.theory)
+        markdown_with_figures(step.story, step)
+        markdown_with_figures(step.theory, step)
         if step.links:
             st.markdown("\n".join(f"- [{link.title}]({link.url})" for link in step.links))
         st.markdown("**Requirements**\n\n" + "\n".join(f"- {r}" for r in step.requirements))
