@@ -142,6 +142,10 @@ def student_preview(step: Step) -> None:
         st.markdown(f"### {step.title}")
         markdown_with_figures(step.story, step)
         markdown_with_figures(step.theory, step)
+        placed = step.story + step.theory
+        for figure in step.figures:  # a figure without an anchor follows the theory
+            if f"(figure:{figure.name})" not in placed:
+                markdown_with_figures(f"![{figure.caption}](figure:{figure.name})", step)
         if step.links:
             st.markdown("\n".join(f"- [{link.title}]({link.url})" for link in step.links))
         st.markdown("**Requirements**\n\n" + "\n".join(f"- {r}" for r in step.requirements))
