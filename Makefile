@@ -35,10 +35,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # Debian packages: bubblewrap isolates generated code; chromium drives the browser tests;
+# graphviz draws the figures' diagrams (it brings fontconfig and fonts-dejavu-core).
 # postgresql's server runs the store tests a second time on PostgreSQL (Debian keeps its
 # initdb off PATH, in /usr/lib/postgresql/VERSION/bin). Each is installed only where
 # missing, and only as root with apt-get; otherwise we say how.
-SYSTEM_PACKAGES := bwrap:bubblewrap chromium:chromium initdb:postgresql
+SYSTEM_PACKAGES := bwrap:bubblewrap chromium:chromium initdb:postgresql dot:graphviz
 PG_BIN_DIRS := $(wildcard /usr/lib/postgresql/*/bin)
 
 system-deps:

@@ -240,6 +240,7 @@ def test_each_tab_names_the_part_it_shows() -> None:
         Part.tests,
         None,
         None,
+        None,
     ]
 
 

@@ -22,6 +22,7 @@ from coauthor.pipeline.claims import claim
 from coauthor.pipeline.context import Context
 from coauthor.pipeline.events import Events
 from coauthor.pipeline.exemplars import choose
+from coauthor.pipeline.figures import FigureDrawer
 from coauthor.pipeline.lessons import lessons
 from coauthor.pipeline.plan import plan
 from coauthor.pipeline.step import step
@@ -85,6 +86,7 @@ class Runner:
         checker: Judge | None = None,
         repair_rounds: int = 2,
         exemplar_tokens: int = 600,
+        figures: FigureDrawer | None = None,
     ):
         self.store = store
         self.model = model
@@ -93,6 +95,13 @@ class Runner:
         self.checker = checker
         self.repair_rounds = repair_rounds
         self.exemplar_tokens = exemplar_tokens
+        self.figures = figures
+        """How figures are drawn; by default the store's house style and sandbox_for()."""
+
+    def drawer(self) -> FigureDrawer:
+        if self.figures is None:
+            self.figures = FigureDrawer.for_store(self.store)
+        return self.figures
 
     def execute(self, run_id: int) -> Outcome:
         """Run (or resume) ``run_id`` to the end; a fault marks it failed and re-raises."""
@@ -143,7 +152,7 @@ class Runner:
         repaired: dict[int, Checked] = {}
         rolling = ""
         for number in range(1, len(the_plan.steps) + 1):
-            write = partial(step, ctx, brief, the_plan, number, rolling)
+            write = partial(step, ctx, brief, the_plan, number, rolling, figures=self.drawer)
             made_step = stage.run(f"step:{number}", Step, done, events, total, write, step=number)
             for flag in made_step.flags:
                 events.note(f"step {number}: {flag}")

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from coauthor.llm.code import CodeResult, code_error
 from coauthor.pipeline.cases import ask_cases, function_under_test, merged_tests, render_cases
 from coauthor.pipeline.context import Context
+from coauthor.pipeline.figures import FigureDrawer, draw_figures
 from coauthor.pipeline.starter import stub
 from coauthor.schemas import Plan, Step, StepDraft, TaskBrief
 from coauthor.schemas.cases import TestCase
 
 
-def step(ctx: Context, brief: TaskBrief, plan: Plan, number: int, summary: str) -> Step:
-    """Step ``number`` (1-based), given only the rolling summary of the steps before it."""
+def step(
+    ctx: Context,
+    brief: TaskBrief,
+    plan: Plan,
+    number: int,
+    summary: str,
+    *,
+    figures: Callable[[], FigureDrawer] | None = None,
+) -> Step:
+    """Step ``number`` (1-based), given only the rolling summary of the steps before it.
+    The figures the draft proposes are drawn with ``figures()`` (the house style and a
+    sandbox; asked for only when there are figures to draw)."""
     outline = plan.steps[number - 1]
     values: dict[str, Any] = {
         "brief": brief,
@@ -38,7 +50,7 @@ def step(ctx: Context, brief: TaskBrief, plan: Plan, number: int, summary: str) 
         for name, result in (("solution", solution), ("tests", tests), ("starter", starter))
         for note in result.notes
     ]
-    return Step(
+    made = Step(
         title=outline.title,
         goal=outline.goal,
         lessons=list(outline.lessons),
@@ -52,6 +64,10 @@ def step(ctx: Context, brief: TaskBrief, plan: Plan, number: int, summary: str) 
         flags=flags,
         cases=cases,
     )
+    if not draft.figures:
+        return made
+    drawer = figures() if figures is not None else FigureDrawer()
+    return draw_figures(ctx, made, draft.figures, drawer, number=number, title=plan.title)
 
 
 def _tests(

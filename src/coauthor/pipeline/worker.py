@@ -15,6 +15,7 @@ from pathlib import Path
 from coauthor.llm.base import ModelError
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.context import master_text
+from coauthor.pipeline.figures import FigureDrawer
 from coauthor.pipeline.progress import StoreEvents
 from coauthor.pipeline.runner import RunCancelledError, RunFailedError, Runner
 from coauthor.pipeline.verify import Checker
@@ -48,6 +49,7 @@ def work(settings: Settings, run_id: int, *, verify: bool = False) -> int:
                 checker=Checker.from_settings(settings) if verify else None,
                 repair_rounds=settings.repair_rounds,
                 exemplar_tokens=settings.exemplar_tokens,
+                figures=FigureDrawer.for_store(store, settings),
             )
             runner.execute(run_id)
         except RunCancelledError:

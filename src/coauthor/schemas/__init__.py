@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from coauthor.schemas.cases import CaseDisagreement, TestCase
-from coauthor.schemas.figures import Figure
+from coauthor.schemas.figures import Figure, FigureIdea
 from coauthor.schemas.mutation import EquivalentMark, MutationReport
 
 MAX_IDEA = 20_000
@@ -103,6 +103,11 @@ class StepDraft(Strict):
     links: list[Link] = Field(default_factory=list, max_length=5)
     requirements: list[Annotated[str, StringConstraints(min_length=1, max_length=300)]] = Field(
         min_length=1, max_length=8, description="Exact requirements to the solution"
+    )
+    figures: list[FigureIdea] = Field(
+        default_factory=list,
+        max_length=2,
+        description="Zero to two figures that help the student (drawn after the step)",
     )
 
 

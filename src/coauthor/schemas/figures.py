@@ -5,7 +5,7 @@ images an author uploads. Each is placed in the story or theory by an anchor
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -55,3 +55,16 @@ class Figure(_Strict):
         max_length=64,
         description="Hash of the step's code and style it was last drawn from (stale if changed)",
     )
+
+
+class FigureIdea(_Strict):
+    """A figure the model proposes for a step (drawn afterwards, one by one): what to
+    show and why. Kept short: it is part of the step's structured reply."""
+
+    name: FigureName = Field(description="Short slug, e.g. retention-curve")
+    kind: Literal["chart", "diagram"] = Field(
+        description="chart: matplotlib code; diagram: a Graphviz DOT flow or architecture"
+    )
+    caption: str = Field(min_length=1, max_length=200)
+    alt: str = Field(default="", max_length=300, description="Alt text: what the image shows")
+    purpose: str = Field(default="", max_length=300, description="What it shows and why")

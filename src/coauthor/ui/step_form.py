@@ -6,6 +6,7 @@ revision shows its content while unsaved edits survive a visit to another page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 
 from coauthor.pipeline.edit import Part
 from coauthor.schemas import Link, Step
+from coauthor.ui.figures import markdown_with_figures
 from coauthor.ui.verdict import SurvivorTools, verdict_details
 
 TABS = [
@@ -23,6 +25,7 @@ TABS = [
     "Starter",
     "Solution",
     "Tests",
+    "Figures",
     "Verdict",
     "Student preview",
 ]
@@ -67,10 +70,12 @@ def step_tabs(
     number: int,
     selector: str,
     survivor_tools: SurvivorTools | None = None,
+    figures: Callable[[], None] | None = None,
 ) -> None:
     """Draw the fields of one step (the values are read back by ``edited_step``); opening
     a tab points the Part selector ``selector`` at that tab's part. ``survivor_tools``
-    draws the actions on surviving mutants in the Verdict tab."""
+    draws the actions on surviving mutants in the Verdict tab; ``figures`` draws the
+    Figures tab (the step's figures with what an author can do with them)."""
     texts = shown(step)
     for name in TRIMMED:
         label = f"{name.capitalize()} of step {number}"
@@ -84,7 +89,7 @@ def step_tabs(
             f"Theory of step {number}", f"theory_{key}", value=texts["theory"], height=260
         )
         with st.expander("Preview"):
-            st.markdown(theory)
+            markdown_with_figures(theory, step)
     with tabs[2]:
         _area(
             f"Links of step {number} (one per line: title | url)",
@@ -102,13 +107,19 @@ def step_tabs(
         with tab:
             _code(part, texts[f"code_{part}"], key=key, number=number)
     with tabs[7]:
+        if figures is not None:
+            figures()
+        else:
+            for figure in step.figures:
+                markdown_with_figures(f"![{figure.caption}](figure:{figure.name})", step)
+    with tabs[8]:
         if step.flags:
             for flag in step.flags:
                 st.warning(flag, icon=":material/flag:")
         verdict_details(step.verdict, tools=survivor_tools)
         for mark in step.equivalent_mutants:
             st.caption(f"Marked equivalent: `{mark.mutant_id}` — {mark.note}")
-    with tabs[8]:
+    with tabs[9]:
         student_preview(current(step, key=key))
 
 
@@ -133,8 +144,12 @@ def student_preview(step: Step) -> None:
     st.caption("What the student sees: the reference solution and the tests stay hidden.")
     with st.container(border=True):
         st.markdown(f"### {step.title}")
-        st.markdown(step.story)
-        st.markdown(step.theory)
+        markdown_with_figures(step.story, step)
+        markdown_with_figures(step.theory, step)
+        placed = step.story + step.theory
+        for figure in step.figures:  # a figure without an anchor follows the theory
+            if f"(figure:{figure.name})" not in placed:
+                markdown_with_figures(f"![{figure.caption}](figure:{figure.name})", step)
         if step.links:
             st.markdown("\n".join(f"- [{link.title}]({link.url})" for link in step.links))
         st.markdown("**Requirements**\n\n" + "\n".join(f"- {r}" for r in step.requirements))

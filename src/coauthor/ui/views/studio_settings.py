@@ -1,4 +1,5 @@
-"""Settings: the model, repair rounds, sandbox limits, and the master document.
+"""Settings: the model, repair rounds, sandbox limits, the master document and the house
+style of figures.
 
 API keys are never entered or shown here: they come from the environment and
 the page only says whether each one is set.
@@ -17,7 +18,7 @@ from coauthor.pipeline.labels import one_line
 from coauthor.pipeline.studio import SECRET_VARIABLES, save_studio_settings
 from coauthor.prompts import default_master
 from coauthor.settings import Settings
-from coauthor.ui import common, resources
+from coauthor.ui import common, house_style, resources
 
 BACKENDS = {
     "local": "Embedded model (runs here)",
@@ -49,6 +50,7 @@ def main() -> None:
                 st.rerun()
     keys()
     master(config)
+    house_style.section()
 
 
 def backend(config: Settings) -> str:

@@ -6,6 +6,7 @@ never silently overwrite each other: the second gets a conflict and chooses.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import NoReturn
 
 import streamlit as st
@@ -27,7 +28,7 @@ from coauthor.pipeline.verify import Checker
 from coauthor.schemas import Task
 from coauthor.schemas.mutation import Mutant
 from coauthor.store import ConflictError, RevisionInfo
-from coauthor.ui import common, proposal, resources, step_form
+from coauthor.ui import common, figures, proposal, resources, step_form
 from coauthor.ui.exports import export_buttons
 from coauthor.ui.history import history
 from coauthor.ui.proposal import Proposal
@@ -59,12 +60,16 @@ def main() -> None:
         step_key = step_form.prefix(task_id, loaded.number, number)
         with st.expander(f"Step {number}: {step.title}", expanded=number == 1):
             selector = step_form.part_key(task_id, number)
+            dirty = edited_task(task_id, loaded) != loaded.task
             step_form.step_tabs(
                 step,
                 key=step_key,
                 number=number,
                 selector=selector,
                 survivor_tools=survivor_tools(task_id, loaded, number=number),
+                figures=partial(
+                    figures.panel, task_id, loaded, number=number, step=step, dirty=dirty
+                ),
             )
             step_tools(task_id, loaded, number=number)
     save_bar(task_id, loaded, key=key)
