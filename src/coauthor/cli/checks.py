@@ -7,14 +7,24 @@ from typing import Annotated
 
 import typer
 
-from coauthor.cli.app import InputError, JsonFlag, ModelOption, app, emit, err, errors, settings
+from coauthor.cli.app import (
+    InputError,
+    JsonFlag,
+    ModelOption,
+    app,
+    emit,
+    err,
+    errors,
+    open_store,
+    settings,
+)
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.context import Context, master_text
 from coauthor.pipeline.recheck import recheck
 from coauthor.pipeline.verify import Checker
 from coauthor.sandbox.boundary import Mode
 from coauthor.schemas import Step, Verdict
-from coauthor.store import RevisionInfo, Store
+from coauthor.store import RevisionInfo
 
 MODES: dict[str, Mode] = {
     "auto": "auto",
@@ -70,7 +80,7 @@ def verify(
         config = settings()
         if mode not in MODES:
             raise InputError(f"unknown --mode {mode!r}; use one of: {', '.join(MODES)}")
-        with Store(config.database_url) as store:
+        with open_store(config.database_url) as store:
             checker = replace(Checker.from_settings(config), mode=MODES[mode])
             steps = None if step is None else [step]
             if not repair:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from coauthor.cli.app import JsonFlag, app, emit, err, errors, settings
+from coauthor.cli.app import JsonFlag, app, emit, err, errors, open_store, settings
 from coauthor.pipeline.samples import add_examples
-from coauthor.store import Store
 
 examples_app = typer.Typer(
     no_args_is_help=True,
@@ -18,7 +17,7 @@ app.add_typer(examples_app, name="examples")
 @examples_app.command("add")
 def add(as_json: JsonFlag = False) -> None:
     """Add every shipped example task to the library (once), and print what was added."""
-    with errors(), Store(settings().database_url) as store:
+    with errors(), open_store(settings().database_url) as store:
         added = add_examples(store)
         if as_json:
             emit(

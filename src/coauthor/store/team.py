@@ -3,6 +3,7 @@ and the record of exports. Every write checks the acting user's role (see StoreB
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -140,6 +141,12 @@ class TeamStore(TaskStore):
         with self._session() as s:
             get_task(s, task_id)
             return _state(task_id, s.get(TaskReviewRow, task_id))
+
+    def review_states(self, task_ids: Iterable[int]) -> dict[int, ReviewState]:
+        """The review state of each task (a draft for one never reviewed nor assigned)."""
+        with self._session() as s:
+            rows = {row.task_id: row for row in s.scalars(sa.select(TaskReviewRow))}
+        return {task_id: _state(task_id, rows.get(task_id)) for task_id in task_ids}
 
     def move_review(
         self,
@@ -281,11 +288,10 @@ class TeamStore(TaskStore):
     ) -> list[TaskInfo]:
         """The library filtered: tasks where ``assigned_to`` owns some part, in ``status``."""
         tasks = self.list_tasks()
-        with self._session() as s:
-            rows = {r.task_id: r for r in s.scalars(sa.select(TaskReviewRow))}
+        states = self.review_states(info.id for info in tasks)
         kept = []
         for info in tasks:
-            state = _state(info.id, rows.get(info.id))
+            state = states[info.id]
             if status is not None and state.status != status:
                 continue
             if assigned_to is not None and assigned_to not in state.assignments.people():
