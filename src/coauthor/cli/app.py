@@ -7,9 +7,7 @@ progress and notes go to stderr.
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +27,7 @@ from coauthor.pipeline.runner import RunFailedError
 from coauthor.prompts import MasterDocumentError
 from coauthor.settings import Settings
 from coauthor.store import NotFoundError, PermissionDenied, Store, TeamError
+from coauthor.store.team import local_user
 
 app = typer.Typer(
     add_completion=False,
@@ -137,17 +136,6 @@ def settings() -> Settings:
         first = exc.errors()[0]
         name = f"COAUTHOR_{first['loc'][0]!s}".upper()
         raise InputError(f"invalid {name}: {first['msg']}") from None
-
-
-def local_user() -> str:
-    """Who the command line acts as: ``COAUTHOR_USER``, else the operating system's user."""
-    named = os.environ.get("COAUTHOR_USER", "").strip()
-    if named:
-        return named
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no name for this uid (a bare container)
-        return "local"
 
 
 def open_store(url: str) -> Store:

@@ -3,6 +3,8 @@ and the record of exports. Every write checks the acting user's role (see StoreB
 
 from __future__ import annotations
 
+import getpass
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -46,6 +48,18 @@ from coauthor.store.tables import (
     utcnow,
 )
 from coauthor.store.tasks import TaskStore
+
+
+def local_user() -> str:
+    """Who acts on this machine when nobody signed in: ``COAUTHOR_USER``, else the operating
+    system's user (the command line, and the studio in single-user mode)."""
+    named = os.environ.get("COAUTHOR_USER", "").strip()
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no name for this uid (a bare container)
+        return "local"
 
 
 class TeamStore(TaskStore):

@@ -26,10 +26,16 @@ def main() -> None:
             common.LIBRARY, title="Library", icon=":material/library_books:", url_path="library"
         ),
         st.Page(common.SETTINGS, title="Settings", icon=":material/settings:", url_path="settings"),
+        st.Page(common.TEAM, title="Team", icon=":material/group:", url_path="team"),
     ]
     chosen = st.navigation(pages)
     with st.sidebar, common.errors():
         st.caption(f"Model: `{resources.settings().model}`")
+        store = resources.store()
+        if store.team_mode():
+            st.caption(f"Signed in as {store.user} ({store.role().value})")
+        else:
+            st.caption("Single-user mode")
     chosen.run()
 
 
