@@ -88,8 +88,11 @@ def check_seeded(store: Store, start: str) -> None:
     [task] = store.list_tasks()
     assert (task.id, task.title, task.created_at) == (1, "Cart", AT)
     assert store.revision(1).task == a_task()
+    assert store.revision(1).actor is None  # made before anyone was named
+    assert store.review_state(1).status == "draft" and store.users() == []
     [run] = store.list_runs()
     assert (run.status, run.owner, run.options.verify, run.task_id) == ("failed", None, True, 1)
+    assert run.actor is None
     if start >= "0002":
         master = store.document("master")
         assert master is not None and master.text == "Be kind."
