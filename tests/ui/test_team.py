@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from coauthor.schemas.team import ReviewStatus, Role
@@ -104,3 +105,17 @@ def test_review_and_comments_on_the_task_editor(
     app = click(app, "Approve")
     state = store.review_state(task_id)
     assert (state.status, state.approved_revision) == (ReviewStatus.approved, 1)
+
+
+def test_the_studio_refuses_a_database_newer_than_the_code(
+    open_page: Callable[..., AppTest], db_url: str
+) -> None:
+    Store(db_url).close()
+    engine = sa.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    app = open_page("library")
+    assert not app.exception
+    assert any("written by a newer Co-Author" in t for t in texts(app, "error"))
+    assert not any(t == "Library" for t in texts(app, "title"))
