@@ -12,6 +12,9 @@ import pytest
 from coauthor.schemas import Plan, StepOutline, Task, TaskBrief
 from coauthor.store import ConflictError, Store
 
+HANG_GUARD_S = 1200
+"""Only against a hung writer: 400 contended saves take minutes on a busy 2-core machine."""
+
 _start: Any = None
 """A barrier every writer process waits at, so that they all start saving together."""
 
@@ -50,7 +53,7 @@ def run_writers(url: str, task_id: int, writers: int, saves: int) -> list[int]:
     barrier = context.Barrier(writers)
     with ProcessPoolExecutor(writers, context, initializer=_ready, initargs=(barrier,)) as pool:
         jobs = [pool.submit(write, url, task_id, w, saves) for w in range(writers)]
-        return [job.result(timeout=120) for job in jobs]
+        return [job.result(timeout=HANG_GUARD_S) for job in jobs]
 
 
 def check_every_save_kept(store: Store, task_id: int, writers: int, saves: int) -> None:

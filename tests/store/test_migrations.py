@@ -15,7 +15,7 @@ from coauthor.store import Store, latest_revision, upgrade_database
 from coauthor.store.engine import current_revision, make_engine, upgrade
 from coauthor.store.tables import UTCDateTime
 
-REVISIONS = ("0001", "0002", "0003", "0004")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 AT = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
 
 
@@ -88,8 +88,11 @@ def check_seeded(store: Store, start: str) -> None:
     [task] = store.list_tasks()
     assert (task.id, task.title, task.created_at) == (1, "Cart", AT)
     assert store.revision(1).task == a_task()
+    assert store.revision(1).actor is None  # made before anyone was named
+    assert store.review_state(1).status == "draft" and store.users() == []
     [run] = store.list_runs()
     assert (run.status, run.owner, run.options.verify, run.task_id) == ("failed", None, True, 1)
+    assert run.actor is None
     if start >= "0002":
         master = store.document("master")
         assert master is not None and master.text == "Be kind."

@@ -18,6 +18,7 @@ from coauthor.store import (
     NotFoundError,
     RevisionInfo,
     Store,
+    latest_revision,
     redact,
 )
 from coauthor.store import runs as runs_module
@@ -35,6 +36,11 @@ TABLES = {
     "chat_messages",
     "external_pages",
     "run_progress",
+    "users",
+    "task_reviews",
+    "review_events",
+    "comments",
+    "exports",
 }
 
 
@@ -57,7 +63,7 @@ def test_migrations_create_schema_and_second_open_is_noop(database_url: str) -> 
         assert second.task(task_id).title == "Cart service"
         with second.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [
-                ("0004",)
+                (latest_revision(),)
             ]
             if conn.dialect.name == "sqlite":
                 assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1

@@ -24,6 +24,7 @@ PAGES = {
     "editor": "views/task_editor.py",
     "library": "views/library.py",
     "settings": "views/studio_settings.py",
+    "team": "views/team.py",
 }
 
 

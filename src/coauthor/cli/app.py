@@ -26,7 +26,8 @@ from coauthor.pipeline.claims import RunBusyError
 from coauthor.pipeline.runner import RunFailedError
 from coauthor.prompts import MasterDocumentError
 from coauthor.settings import Settings
-from coauthor.store import NotFoundError
+from coauthor.store import NotFoundError, PermissionDenied, Store, TeamError
+from coauthor.store.team import local_user
 
 app = typer.Typer(
     add_completion=False,
@@ -57,6 +58,10 @@ def errors() -> Iterator[None]:
     try:
         yield
     except (InputError, BriefError, MasterDocumentError, ExportError, NotFoundError) as exc:
+        fail(str(exc), 2)
+    except PermissionDenied as exc:
+        fail(f"permission denied: {exc}", 2)
+    except TeamError as exc:
         fail(str(exc), 2)
     except RunBusyError as exc:
         fail(str(exc), 1)
@@ -131,6 +136,18 @@ def settings() -> Settings:
         first = exc.errors()[0]
         name = f"COAUTHOR_{first['loc'][0]!s}".upper()
         raise InputError(f"invalid {name}: {first['msg']}") from None
+
+
+def open_store(url: str) -> Store:
+    """The Store acting as ``local_user()``. On a team database (one with users) a name that
+    is not a member is refused here, before anything is read or written."""
+    store = Store(url, user=local_user())
+    try:
+        store.role()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def emit(payload: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from coauthor.cli.app import JsonFlag, ModelOption, app, emit, err, errors, settings
+from coauthor.cli.app import JsonFlag, ModelOption, app, emit, err, errors, open_store, settings
 from coauthor.cli.tasks import execute, report
 from coauthor.copilot import (
     CopilotError,
@@ -73,7 +73,7 @@ def ask(
     """Send one message to the copilot and print its answer."""
     with errors():
         config = settings()
-        with Store(config.database_url) as store:
+        with open_store(config.database_url) as store:
             session = chat_session(store, config, task=task, model=model, out=out)
             try:
                 reply = handle(session, message)
@@ -94,7 +94,7 @@ def chat(
     """Talk to the copilot: edit, test, verify, review, export, ask. Type 'exit' to leave."""
     with errors():
         config = settings()
-        with Store(config.database_url) as store:
+        with open_store(config.database_url) as store:
             session = chat_session(store, config, task=task, model=model, out=out)
             where = f"task {task}" if task is not None else "no task open (/task ID opens one)"
             err.print(f"copilot ready; {where}", highlight=False)

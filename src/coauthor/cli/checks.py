@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from coauthor.cli.app import InputError, JsonFlag, ModelOption, app, emit, err, errors, settings
+from coauthor.cli.app import (
+    InputError,
+    JsonFlag,
+    ModelOption,
+    app,
+    emit,
+    err,
+    errors,
+    open_store,
+    settings,
+)
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.context import Context, master_text
 from coauthor.pipeline.equivalents import mark_equivalent
@@ -16,7 +26,7 @@ from coauthor.pipeline.verify import Checker
 from coauthor.sandbox.boundary import Mode
 from coauthor.schemas import Step, Verdict
 from coauthor.schemas.mutation import MutationReport
-from coauthor.store import RevisionInfo, Store
+from coauthor.store import RevisionInfo
 
 MODES: dict[str, Mode] = {
     "auto": "auto",
@@ -131,7 +141,7 @@ def verify(
             config = config.model_copy(update={"mutants": 0})
         elif mutants is not None:
             config = config.model_copy(update={"mutants": mutants})
-        with Store(config.database_url) as store:
+        with open_store(config.database_url) as store:
             steps = None if step is None else [step]
             if equivalent is not None:
                 if step is None:

@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from coauthor.cli.app import JsonFlag, app, emit, err, errors, settings
+from coauthor.cli.app import JsonFlag, app, emit, err, errors, open_store, settings
 from coauthor.export.json_format import load
-from coauthor.store import Store
 
 
 @app.command("import")
@@ -20,7 +19,7 @@ def import_task(
     """Import a task from a JSON export as a new task, and print its id."""
     with errors():
         task = load(file)
-        with Store(settings().database_url) as store:
+        with open_store(settings().database_url) as store:
             info = store.create_task(task, source="import", note=f"imported from {file.name}")
         if as_json:
             emit(

@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 
-from coauthor.cli.app import JsonFlag, app, emit, err, errors, settings
+from coauthor.cli.app import JsonFlag, app, emit, err, errors, open_store, settings
 from coauthor.pipeline.samples import Added, add_examples
 from coauthor.pipeline.verify import Checker
-from coauthor.store import Store
 
 examples_app = typer.Typer(
     no_args_is_help=True,
@@ -48,7 +47,7 @@ def add(
     with errors():
         config = settings()
         checker = Checker.from_settings(config) if verify else None
-        with Store(config.database_url) as store:
+        with open_store(config.database_url) as store:
             added = add_examples(store, checker=checker, progress=_progress)
         problems = [a for a in added if a.new and a.verified is not None and not a.all_verified]
         if as_json:

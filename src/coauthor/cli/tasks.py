@@ -14,6 +14,7 @@ from coauthor.cli.app import (
     emit,
     err,
     errors,
+    open_store,
     settings,
 )
 from coauthor.cli.checks import verdict_fields, verdict_line
@@ -164,7 +165,7 @@ def new(
         master_document(config.master_document)  # an unreadable document stops us before a run
         spec = model or config.model
         llm = model_from_string(spec, config)
-        with Store(config.database_url) as store:
+        with open_store(config.database_url) as store:
             if like is not None:
                 store.task(like)  # a missing task stops us before a run
             run = start_run(store, brief, model=spec, options=RunOptions(verify=verify))
@@ -194,7 +195,7 @@ def resume(
     with unless told otherwise."""
     with errors():
         config = settings()
-        with Store(config.database_url) as store:
+        with open_store(config.database_url) as store:
             run = store.run(run_id)
             verify = run.options.verify if verify is None else verify
             llm = model_from_string(model or run.model, config)

@@ -103,6 +103,28 @@ _PHRASES: dict[str, tuple[str, str]] = {
     ),
     "review_head": ("Review of '{title}':", "Ревью задачи «{title}»:"),
     "whole_task": ("Whole task", "Вся задача"),
+    "left_head": (
+        "Left to review on task {task} '{title}' (revision {revision}, {status}):",
+        "Что осталось в ревью задачи {task} «{title}» (ревизия {revision}, {status}):",
+    ),
+    "left_unverified": (
+        "steps not verified and not waived: {steps}",
+        "шаги без проверки и без обоснования: {steps}",
+    ),
+    "left_waived": ("steps waived with a reason: {steps}", "шаги с обоснованием: {steps}"),
+    "left_comments": (
+        "{count} open comment thread(s): {where}",
+        "открытых обсуждений: {count} ({where})",
+    ),
+    "left_reviewers": ("reviewers: {who}", "ревьюеры: {who}"),
+    "left_nothing": (
+        "nothing left: every step is verified or waived and no comment is open",
+        "ничего не осталось: все шаги проверены или обоснованы, открытых обсуждений нет",
+    ),
+    "left_approved": (
+        "approved: revision {revision}",
+        "одобрено: ревизия {revision}",
+    ),
     "step_head": ("Step {step}", "Шаг {step}"),
     "which_format": ("Which format: {formats}?", "В каком формате: {formats}?"),
     "exported": ("Exported as {format}: {path}", "Экспортировано в {format}: {path}"),

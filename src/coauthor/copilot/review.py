@@ -20,6 +20,8 @@ from coauthor.llm.base import ModelError
 from coauthor.pipeline.context import Context
 from coauthor.schemas import Language, Step, Strict, Task
 
+LEFT = re.compile(r"\b(left|remain\w*|pending|outstanding)\b|остал\w*|не хватает", re.I)
+TASK_ID = re.compile(r"(?:\btask|задач\w*)\s*#?(\d+)", re.I)
 MIN_TESTS = 3
 MIN_COVERAGE = 80.0
 _URL = re.compile(r"https?://")
@@ -37,6 +39,9 @@ class ModelReview(Strict):
 
 def review(session: Session, request: Request) -> Reply:
     lang = request.language
+    if LEFT.search(request.text):
+        named = TASK_ID.search(request.text)
+        return left_to_review(session, int(named.group(1)) if named else None, lang)
     head = open_task(session, lang)
     task = head.task
     found = findings(task, lang)
@@ -146,3 +151,55 @@ def _report(task: Task, found: list[Finding], lang: Language) -> str:
         lines.append(f"{name}:")
         lines += [f"- {f.text}" + (" (model)" if f.source == "model" else "") for f in groups[step]]
     return "\n".join(lines)
+
+
+def left_to_review(session: Session, task_id: int | None, lang: Language) -> Reply:
+    """What the team's review still needs on a task (the named one, else the open one):
+    unverified steps without a waiver, open comment threads, who reviews which step."""
+    if task_id is None:
+        task_id = open_task(session, lang).task_id
+    summary = session.store.review_summary(task_id)
+    state = session.store.review_state(task_id)
+    lines = [
+        say(
+            "left_head",
+            lang,
+            task=task_id,
+            title=summary.title,
+            revision=summary.revision,
+            status=summary.status.value,
+        )
+    ]
+    found: list[Finding] = []
+    if summary.unverified_steps:
+        steps = ", ".join(map(str, summary.unverified_steps))
+        lines.append("- " + say("left_unverified", lang, steps=steps))
+        found += [Finding(step=n, text=say("f_unverified", lang)) for n in summary.unverified_steps]
+    if summary.waived_steps:
+        lines.append(
+            "- " + say("left_waived", lang, steps=", ".join(map(str, summary.waived_steps)))
+        )
+    if summary.open_comments:
+        where = ", ".join(
+            say("step_head", lang, step=step) + f": {count}"
+            for step, count in sorted(summary.open_by_step.items())
+        )
+        lines.append("- " + say("left_comments", lang, count=summary.open_comments, where=where))
+        found += [
+            Finding(step=c.step, text=c.text)
+            for c in session.store.comments(task_id)
+            if c.parent_id is None and not c.resolved
+        ]
+    if summary.reviewers:
+        who = ", ".join(f"{n}: {name}" for n, name in sorted(summary.reviewers.items()))
+        lines.append("- " + say("left_reviewers", lang, who=who))
+    if state.approved_revision is not None:
+        lines.append("- " + say("left_approved", lang, revision=state.approved_revision))
+    if not summary.unverified_steps and not summary.open_comments:
+        lines.append(say("left_nothing", lang))
+    return Reply(
+        "\n".join(lines),
+        Intent.review,
+        links=(f"task:{task_id}@{summary.revision}",),
+        result=Findings(findings=found),
+    )

@@ -6,10 +6,13 @@ from coauthor.store.records import (
     LiveState,
     LogEntry,
     NotFoundError,
+    PermissionDenied,
+    ReviewError,
     RevisionInfo,
     RunInfo,
     StoreError,
     TaskInfo,
+    TeamError,
 )
 from coauthor.store.redact import redact
 from coauthor.store.side import ChatMessage, DocumentVersion
@@ -26,11 +29,14 @@ __all__ = [
     "LiveState",
     "LogEntry",
     "NotFoundError",
+    "PermissionDenied",
+    "ReviewError",
     "RevisionInfo",
     "RunInfo",
     "Store",
     "StoreError",
     "TaskInfo",
+    "TeamError",
     "latest_revision",
     "redact",
     "upgrade_database",

@@ -23,6 +23,18 @@ class NotFoundError(StoreError):
     """No task, revision or run with that id."""
 
 
+class PermissionDenied(StoreError):  # noqa: N818 - the name the team knows it by
+    """The acting user is unknown on a team database, or their role does not allow this."""
+
+
+class TeamError(StoreError):
+    """A change to the team or a review that cannot be made (the message says why)."""
+
+
+class ReviewError(TeamError):
+    """A review move that the task's status does not allow, or a submission not ready."""
+
+
 @dataclass(frozen=True)
 class TaskInfo:
     id: int
@@ -45,6 +57,7 @@ class RevisionInfo:
     source: str
     note: str
     task: Task
+    actor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,7 @@ class RunInfo:
     updated_at: datetime
     owner: str | None = None
     options: RunOptions = field(default_factory=RunOptions)
+    actor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,7 @@ class LogEntry:
     latency_ms: int
     error: str | None
     created_at: datetime
+    actor: str | None = None
 
 
 def task_info(row: TaskRow, content: JsonObject) -> TaskInfo:
@@ -112,6 +127,7 @@ def revision_info(row: RevisionRow) -> RevisionInfo:
         source=row.source,
         note=row.note,
         task=Task.model_validate(row.content),
+        actor=row.actor,
     )
 
 
@@ -127,6 +143,7 @@ def run_info(row: RunRow) -> RunInfo:
         updated_at=row.updated_at,
         owner=row.owner,
         options=RunOptions.model_validate(row.options or {}),
+        actor=row.actor,
     )
 
 
@@ -144,4 +161,5 @@ def log_entry(row: LogRow) -> LogEntry:
         latency_ms=row.latency_ms,
         error=row.error,
         created_at=row.created_at,
+        actor=row.actor,
     )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from coauthor.schemas import Task, TaskBrief
 from coauthor.schemas.runs import RunOptions, RunProgress
+from coauthor.schemas.team import Action
 from coauthor.store.base import StoreBase, get_run, get_task
 from coauthor.store.records import (
     ConflictError,
@@ -42,6 +43,7 @@ class RunStore(StoreBase):
     ) -> RunInfo:
         """A new run in status ``running``, not yet claimed by any process."""
         with self._session() as s, s.begin():
+            actor = self._require(s, Action.edit)
             if task_id is not None:
                 get_task(s, task_id)
             now = utcnow()
@@ -55,6 +57,7 @@ class RunStore(StoreBase):
                 updated_at=now,
                 owner=None,
                 options=(options or RunOptions()).model_dump(mode="json"),
+                actor=actor,
             )
             s.add(row)
             s.flush()
@@ -146,14 +149,19 @@ class RunStore(StoreBase):
             if run.status in ("done", "cancelled"):
                 raise ConflictError(f"run {run_id} is already {run.status}")
             first, first_source, first_note = versions[0]
+            actor = run.actor  # the run's revisions are made by whoever started it
             if run.task_id is None:
-                task_row, revision = insert_task(s, first, source=first_source, note=first_note)
+                task_row, revision = insert_task(
+                    s, first, source=first_source, note=first_note, actor=actor
+                )
                 run.task_id = task_row.id
             else:
-                revision = append_revision(s, run.task_id, first, first_source, first_note, None)
+                revision = append_revision(
+                    s, run.task_id, first, first_source, first_note, None, actor=actor
+                )
             for version, version_source, version_note in versions[1:]:
                 revision = append_revision(
-                    s, run.task_id, version, version_source, version_note, None
+                    s, run.task_id, version, version_source, version_note, None, actor=actor
                 )
             run.status = "done"
             run.owner = None

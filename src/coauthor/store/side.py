@@ -8,10 +8,19 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from coauthor.schemas.calls import CallRecord
+from coauthor.schemas.team import Action
 from coauthor.store.base import StoreBase
 from coauthor.store.records import LogEntry, log_entry
 from coauthor.store.redact import redact
-from coauthor.store.tables import ChatRow, DocumentRow, ExternalPageRow, JsonObject, LogRow, utcnow
+from coauthor.store.tables import (
+    ChatRow,
+    DocumentRow,
+    ExternalPageRow,
+    JsonObject,
+    LogRow,
+    RunRow,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -38,8 +47,10 @@ class SideStore(StoreBase):
 
     # -- documents -------------------------------------------------------------------
     def save_document(self, name: str, text: str, *, note: str = "") -> DocumentVersion:
-        """A new version of document ``name``; earlier versions stay readable."""
+        """A new version of document ``name``; earlier versions stay readable. Documents are
+        the team's settings and master document: an admin's."""
         with self._session() as s, s.begin():
+            self._require(s, Action.admin)
             last = s.scalar(
                 sa.select(sa.func.max(DocumentRow.number)).where(DocumentRow.name == name)
             )
@@ -139,6 +150,9 @@ class SideStore(StoreBase):
             created_at=utcnow(),
         )
         with self._session() as s, s.begin():
+            row.actor = self.user
+            if row.actor is None and run_id is not None:  # a run's worker: whoever started it
+                row.actor = s.scalar(sa.select(RunRow.actor).where(RunRow.id == run_id))
             s.add(row)
 
     def logbook(self, *, run_id: int | None = None, task_id: int | None = None) -> list[LogEntry]:

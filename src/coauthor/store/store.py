@@ -6,19 +6,21 @@ from coauthor.store.engine import make_engine, upgrade
 from coauthor.store.runs import RunStore
 from coauthor.store.side import SideStore
 from coauthor.store.tasks import TaskStore
+from coauthor.store.team import TeamStore
 
 
-class Store(TaskStore, RunStore, SideStore):
+class Store(TeamStore, TaskStore, RunStore, SideStore):
     """All persistence. Each method runs in its own short transaction."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, user: str | None = None) -> None:
+        """Open (and upgrade) the database at ``url``, acting as ``user`` (see StoreBase)."""
         engine = make_engine(url)
         try:
             upgrade(engine)
         except Exception:
             engine.dispose()
             raise
-        super().__init__(url, engine)
+        super().__init__(url, engine, user)
 
     def close(self) -> None:
         self.engine.dispose()

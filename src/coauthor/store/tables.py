@@ -113,6 +113,8 @@ class RevisionRow(Base):
     source: Mapped[str] = mapped_column(CleanString(100))
     note: Mapped[str]
     content: Mapped[JsonObject]
+    actor: Mapped[str | None] = mapped_column(CleanString(200))
+    """The user who made it; None in single-user mode or before the team tables."""
 
 
 class RunRow(Base):
@@ -134,6 +136,8 @@ class RunRow(Base):
     owner: Mapped[str | None] = mapped_column(CleanString(200))
     """``pid@host`` of the process executing the run; None when nobody is."""
     options: Mapped[JsonObject | None]
+    actor: Mapped[str | None] = mapped_column(CleanString(200))
+    """The user who started the run; its revisions and logbook rows are theirs."""
 
 
 class CheckpointRow(Base):
@@ -162,6 +166,7 @@ class LogRow(Base):
     latency_ms: Mapped[int]
     error: Mapped[str | None]
     created_at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(CleanString(200))
 
 
 class ImmutableRevisionError(RuntimeError):
@@ -228,3 +233,77 @@ class ProgressRow(Base):
     cancel_requested: Mapped[bool] = mapped_column(sa.Boolean)
     worker_pid: Mapped[int | None]
     updated_at: Mapped[datetime]
+
+
+# -- the team (migration 0005) ------------------------------------------------------------
+class UserRow(Base):
+    """A member of the team. A database without users is in single-user mode."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(CleanString(200), unique=True)
+    role: Mapped[str] = mapped_column(CleanString(20))
+    display_name: Mapped[str]
+    created_at: Mapped[datetime]
+
+
+class TaskReviewRow(Base):
+    """A task's review status, waivers and who owns which part; no row: a draft."""
+
+    __tablename__ = "task_reviews"
+
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(CleanString(30), index=True)
+    submitted_revision: Mapped[int | None]
+    approved_revision: Mapped[int | None]
+    waivers: Mapped[JsonObject]
+    assignments: Mapped[JsonObject]
+    updated_at: Mapped[datetime]
+
+
+class ReviewEventRow(Base):
+    """One move of the review workflow: who moved the task, from where to where."""
+
+    __tablename__ = "review_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    revision: Mapped[int]
+    move: Mapped[str] = mapped_column(CleanString(30))
+    before: Mapped[str] = mapped_column(CleanString(30))
+    after: Mapped[str] = mapped_column(CleanString(30))
+    actor: Mapped[str | None] = mapped_column(CleanString(200))
+    note: Mapped[str]
+    created_at: Mapped[datetime]
+
+
+class CommentRow(Base):
+    """A comment on a step (or one part of it) of the revision it was made on."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    revision: Mapped[int]
+    step: Mapped[int]
+    part: Mapped[str | None] = mapped_column(CleanString(30))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comments.id"))
+    actor: Mapped[str | None] = mapped_column(CleanString(200))
+    text: Mapped[str]
+    created_at: Mapped[datetime]
+    resolved_by: Mapped[str | None] = mapped_column(CleanString(200))
+    resolved_at: Mapped[datetime | None]
+
+
+class ExportRow(Base):
+    """Who exported which revision of a task, in which format."""
+
+    __tablename__ = "exports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    revision: Mapped[int]
+    format: Mapped[str] = mapped_column(CleanString(50))
+    actor: Mapped[str | None] = mapped_column(CleanString(200))
+    created_at: Mapped[datetime]

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from coauthor.schemas import Task
+from coauthor.schemas.team import Action, ReviewStatus
 from coauthor.store.base import StoreBase, get_task
 from coauthor.store.records import (
     ConflictError,
@@ -18,14 +19,15 @@ from coauthor.store.records import (
     revision_info,
     task_info,
 )
-from coauthor.store.tables import JsonObject, RevisionRow, TaskRow, utcnow
+from coauthor.store.tables import JsonObject, RevisionRow, TaskReviewRow, TaskRow, utcnow
 
 
 class TaskStore(StoreBase):
     def create_task(self, task: Task, *, source: str = "generate", note: str = "") -> TaskInfo:
         """A new task whose revision 1 is ``task``."""
         with self._session() as s, s.begin():
-            row, revision = insert_task(s, task, source=source, note=note)
+            actor = self._require(s, Action.edit)
+            row, revision = insert_task(s, task, source=source, note=note, actor=actor)
             return task_info(row, revision.content)
 
     def add_revision(
@@ -37,9 +39,13 @@ class TaskStore(StoreBase):
         note: str = "",
         base_revision: int | None = None,
     ) -> RevisionInfo:
-        """A new head revision; ConflictError if ``base_revision`` is not the head."""
+        """A new head revision; ConflictError if ``base_revision`` is not the head. A task in
+        review or approved goes back to draft (its approved revision stays as it was)."""
         with self._session() as s, s.begin():
-            return revision_info(append_revision(s, task_id, task, source, note, base_revision))
+            actor = self._require(s, Action.edit)
+            return revision_info(
+                append_revision(s, task_id, task, source, note, base_revision, actor=actor)
+            )
 
     def revision(self, task_id: int, number: int | None = None) -> RevisionInfo:
         """Revision ``number`` of a task, or its head."""
@@ -84,28 +90,39 @@ class TaskStore(StoreBase):
     def delete_task(self, task_id: int) -> None:
         """Soft delete: the task is hidden from ``list_tasks`` but kept."""
         with self._session() as s, s.begin():
+            self._require(s, Action.edit)
             row = get_task(s, task_id)
             if row.deleted_at is None:
                 row.deleted_at = row.updated_at = utcnow()
 
     def restore_task(self, task_id: int) -> None:
         with self._session() as s, s.begin():
+            self._require(s, Action.edit)
             row = get_task(s, task_id)
             if row.deleted_at is not None:
                 row.deleted_at = None
                 row.updated_at = utcnow()
 
 
-def insert_task(s: Session, task: Task, *, source: str, note: str) -> tuple[TaskRow, RevisionRow]:
+def insert_task(
+    s: Session, task: Task, *, source: str, note: str, actor: str | None = None
+) -> tuple[TaskRow, RevisionRow]:
     now = utcnow()
     row = TaskRow(title=task.title, head_revision=1, created_at=now, updated_at=now)
     s.add(row)
     s.flush()
-    return row, _add_revision_row(s, row.id, 1, task, source, note, now)
+    return row, _add_revision_row(s, row.id, 1, task, source, note, now, actor)
 
 
 def append_revision(
-    s: Session, task_id: int, task: Task, source: str, note: str, base_revision: int | None
+    s: Session,
+    task_id: int,
+    task: Task,
+    source: str,
+    note: str,
+    base_revision: int | None,
+    *,
+    actor: str | None = None,
 ) -> RevisionRow:
     now = utcnow()
     # move the head in one UPDATE, so two writers on the same base cannot both win
@@ -122,7 +139,22 @@ def append_revision(
         head = get_task(s, task_id).head_revision
         raise ConflictError(f"task {task_id} is at revision {head}, not {base_revision}")
     number = s.scalars(sa.select(TaskRow.head_revision).where(TaskRow.id == task_id)).one()
-    return _add_revision_row(s, task_id, number, task, source, note, now)
+    _back_to_draft(s, task_id, now)
+    return _add_revision_row(s, task_id, number, task, source, note, now, actor)
+
+
+def _back_to_draft(s: Session, task_id: int, now: datetime) -> None:
+    """A new revision of a task in review or approved is a new draft: the revision under
+    review (or approved) is not the head any more."""
+    s.execute(
+        sa.update(TaskReviewRow)
+        .where(
+            TaskReviewRow.task_id == task_id,
+            TaskReviewRow.status.in_([ReviewStatus.in_review, ReviewStatus.approved]),
+        )
+        .values(status=ReviewStatus.draft, submitted_revision=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _add_revision_row(
@@ -133,6 +165,7 @@ def _add_revision_row(
     source: str,
     note: str,
     now: datetime,
+    actor: str | None,
 ) -> RevisionRow:
     revision = RevisionRow(
         task_id=task_id,
@@ -141,6 +174,7 @@ def _add_revision_row(
         source=source,
         note=note,
         content=task.model_dump(mode="json"),
+        actor=actor,
     )
     s.add(revision)
     s.flush()

@@ -7,8 +7,15 @@ under ``views/`` and calls the core through ``coauthor.ui.resources``.
 from __future__ import annotations
 
 import streamlit as st
+from alembic.util.exc import CommandError
 
 from coauthor.ui import common, resources
+
+NEWER = (
+    "This database was written by a newer Co-Author: its schema is unknown here, so the "
+    "studio will not open it (it was left unchanged). Upgrade Co-Author, or point "
+    "COAUTHOR_DATABASE_URL at another database."
+)
 
 
 def main() -> None:
@@ -26,10 +33,23 @@ def main() -> None:
             common.LIBRARY, title="Library", icon=":material/library_books:", url_path="library"
         ),
         st.Page(common.SETTINGS, title="Settings", icon=":material/settings:", url_path="settings"),
+        st.Page(common.TEAM, title="Team", icon=":material/group:", url_path="team"),
     ]
     chosen = st.navigation(pages)
+    try:
+        resources.store()
+    except CommandError as exc:
+        if "can't locate revision" not in str(exc).lower():
+            raise
+        st.error(NEWER, icon=":material/error:")
+        st.stop()
     with st.sidebar, common.errors():
         st.caption(f"Model: `{resources.settings().model}`")
+        store = resources.store()
+        if store.team_mode():
+            st.caption(f"Signed in as {store.user} ({store.role().value})")
+        else:
+            st.caption("Single-user mode")
     chosen.run()
 
 

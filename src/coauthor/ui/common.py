@@ -15,7 +15,7 @@ from coauthor.llm.base import ModelError, ModelUnavailableError
 from coauthor.pipeline.brief import BriefError
 from coauthor.prompts import MasterDocumentError
 from coauthor.sandbox import SandboxUnavailableError
-from coauthor.store import ConflictError, NotFoundError
+from coauthor.store import ConflictError, NotFoundError, PermissionDenied, StoreError
 
 log = logging.getLogger("coauthor.ui")
 
@@ -25,6 +25,7 @@ EDITOR = "views/task_editor.py"
 LIBRARY = "views/library.py"
 SETTINGS = "views/studio_settings.py"
 COPILOT = "views/copilot.py"
+TEAM = "views/team.py"
 
 KNOWN = (
     BriefError,
@@ -33,6 +34,7 @@ KNOWN = (
     ExportError,
     SandboxUnavailableError,
     MasterDocumentError,
+    StoreError,
     ValueError,
 )
 
@@ -49,6 +51,8 @@ def message(exc: BaseException) -> str:
         return f"The model failed: {exc}"
     if isinstance(exc, ConflictError):
         return f"Someone saved this task in the meantime: {exc}."
+    if isinstance(exc, PermissionDenied):
+        return f"Not allowed: {exc}"
     if isinstance(exc, SandboxUnavailableError):
         return f"The sandbox cannot run code here: {exc}"
     text = str(exc).strip().splitlines()

@@ -26,6 +26,7 @@ def history(task_id: int) -> None:
             {
                 "revision": r.number,
                 "source": r.source,
+                "by": r.actor or "",
                 "saved": r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
                 "note": one_line(r.note),
                 "steps": len(r.task.steps),

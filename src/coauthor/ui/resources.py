@@ -25,6 +25,7 @@ from coauthor.pipeline.studio import studio_settings
 from coauthor.schemas import Language
 from coauthor.settings import Settings
 from coauthor.store import Store
+from coauthor.store.team import local_user
 
 T = TypeVar("T")
 ModelFactory = Callable[[str, Settings], Model]
@@ -62,9 +63,20 @@ def _store(url: str) -> Store:
     return Store(url)
 
 
+USER_KEY = "coauthor_user"
+"""Where the signed-in user's name lives in ``st.session_state`` (set by the sign-in)."""
+
+
+def current_user() -> str:
+    """Who this session acts as: the signed-in user, else (single-user mode) the local one."""
+    signed_in = st.session_state.get(USER_KEY)
+    return signed_in if isinstance(signed_in, str) and signed_in else local_user()
+
+
 def store() -> Store:
-    """One store (connection pool) per database URL, shared by all sessions."""
-    return _store(base_settings().database_url)
+    """The shared store (one connection pool per database URL) acting as this session's
+    user: every write is checked against that user's role and records their name."""
+    return _store(base_settings().database_url).acting_as(current_user())
 
 
 def settings() -> Settings:

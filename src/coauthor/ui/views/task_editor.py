@@ -32,6 +32,7 @@ from coauthor.ui import common, figures, proposal, resources, step_form
 from coauthor.ui.exports import export_buttons
 from coauthor.ui.history import history
 from coauthor.ui.proposal import Proposal
+from coauthor.ui.review import review_panel
 from coauthor.ui.verdict import SurvivorTools, outcome
 
 
@@ -73,6 +74,8 @@ def main() -> None:
             )
             step_tools(task_id, loaded, number=number)
     save_bar(task_id, loaded, key=key)
+    with st.expander("Review and comments"):
+        review_panel(task_id, loaded)
     with st.expander("History"):
         history(task_id)
     with st.expander("Export", expanded=True):
