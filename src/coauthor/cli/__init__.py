@@ -15,7 +15,7 @@ from typer._click.exceptions import (  # Typer's own Click: its errors are not `
     UsageError,
 )
 
-from coauthor.cli import chat, checks, db, io, library, samples, tasks
+from coauthor.cli import chat, checks, db, io, library, queue, samples, tasks
 from coauthor.cli.app import app, err
 
 
