@@ -95,6 +95,7 @@ def enqueue_run(
         return configure_task(
             name=TASK,
             job_manager=app.job_manager,
+            queue=QUEUE,
             lock=f"run-{run_id}",
             queueing_lock=f"run-{run_id}",
             priority=BATCH if batch else INTERACTIVE,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import procrastinate
+import procrastinate.worker
 
 from coauthor.queue.app import QUEUE, apply_schema, open_app, queue_url
 from coauthor.settings import Settings
@@ -59,29 +60,53 @@ async def _recover(app: procrastinate.App, timing: Timing) -> None:
         await asyncio.sleep(timing.recover_s)
 
 
+async def _keep_alive(worker: procrastinate.worker.Worker, timing: Timing) -> None:
+    """Heartbeats while a stopping worker lets its running jobs finish.
+
+    The library stops a worker's heartbeat as soon as it is asked to stop, before it
+    waits for the running jobs; a run that takes longer than ``stalled_s`` to finish
+    would then look stalled and be retried elsewhere while it still runs here.
+    """
+    while True:
+        await asyncio.sleep(timing.heartbeat_s)
+        if worker.worker_id is not None and worker._stop_event.is_set():
+            with contextlib.suppress(Exception):
+                await worker.app.job_manager.update_heartbeat(worker.worker_id)
+
+
 async def _serve(app: procrastinate.App, concurrency: int, name: str, timing: Timing) -> None:
     async with app.open_async():
-        recovery = asyncio.create_task(_recover(app, timing))
+        worker = app._worker(
+            queues=[QUEUE],
+            concurrency=concurrency,
+            name=name,
+            wait=True,
+            update_heartbeat_interval=timing.heartbeat_s,
+            stalled_worker_timeout=timing.stalled_s,
+            fetch_job_polling_interval=timing.poll_s,
+            abort_job_polling_interval=timing.poll_s,
+        )
+        helpers = [
+            asyncio.create_task(_recover(app, timing)),
+            asyncio.create_task(_keep_alive(worker, timing)),
+        ]
         try:
-            await app.run_worker_async(
-                queues=[QUEUE],
-                concurrency=concurrency,
-                name=name,
-                wait=True,
-                update_heartbeat_interval=timing.heartbeat_s,
-                stalled_worker_timeout=timing.stalled_s,
-                fetch_job_polling_interval=timing.poll_s,
-                abort_job_polling_interval=timing.poll_s,
-            )
+            await worker.run()
         finally:
-            recovery.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await recovery
+            for helper in helpers:
+                helper.cancel()
+            for helper in helpers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await helper
 
 
 def serve(settings: Settings, *, concurrency: int = 1, name: str | None = None) -> None:
     """Execute jobs until SIGINT/SIGTERM (a running job finishes first; a second signal
     stops at once and the job is retried by another worker)."""
+    logging.basicConfig(
+        level=os.environ.get("COAUTHOR_WORKER_LOG", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     url = queue_url(settings)
     app = open_app(url)
     apply_schema(app, url)
