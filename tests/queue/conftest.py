@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "store"))
 
-from pg_cluster import Cluster, NoServerError, new_cluster  # noqa: E402
+from pg_cluster import Cluster, NoServerError, new_cluster
 
 
 @pytest.fixture(scope="session")

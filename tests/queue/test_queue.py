@@ -36,7 +36,9 @@ class Workers:
         self.log_dir = log_dir
         self.started: list[subprocess.Popen[bytes]] = []
 
-    def start(self, name: str, *, concurrency: int = 1, delay: float = 0.0) -> subprocess.Popen[bytes]:
+    def start(
+        self, name: str, *, concurrency: int = 1, delay: float = 0.0
+    ) -> subprocess.Popen[bytes]:
         env = {**self.env, "SCRIPTED_DELAY": str(delay)}
         with (self.log_dir / f"{name}.log").open("ab") as log:
             process = subprocess.Popen(
@@ -97,7 +99,9 @@ def wait_for(check, timeout: float, what: str, workers: Workers) -> None:  # typ
 
 
 def test_two_workers_share_a_batch_and_each_run_is_done_once(
-    store: Store, workers: Workers, queue  # type: ignore[no-untyped-def]
+    store: Store,
+    workers: Workers,
+    queue,  # type: ignore[no-untyped-def]
 ) -> None:
     runs = [store.create_run(make_brief(f"idea {n}", steps=1), model="scripted") for n in range(6)]
     for run in runs:
@@ -120,7 +124,9 @@ def test_two_workers_share_a_batch_and_each_run_is_done_once(
 
 
 def test_a_job_of_a_killed_worker_is_finished_by_another(
-    store: Store, workers: Workers, queue  # type: ignore[no-untyped-def]
+    store: Store,
+    workers: Workers,
+    queue,  # type: ignore[no-untyped-def]
 ) -> None:
     run = store.create_run(make_brief("idea", steps=3), model="scripted")
     enqueue_run(queue, run.id, verify=False)
@@ -139,7 +145,8 @@ def test_a_job_of_a_killed_worker_is_finished_by_another(
 
 
 def test_cancel_a_waiting_run_and_the_author_limit(
-    store: Store, queue  # type: ignore[no-untyped-def]
+    store: Store,
+    queue,  # type: ignore[no-untyped-def]
 ) -> None:
     first = store.create_run(make_brief("idea", steps=1), model="scripted")
     second = store.create_run(make_brief("idea", steps=1), model="scripted")
@@ -153,7 +160,9 @@ def test_cancel_a_waiting_run_and_the_author_limit(
 
 
 def test_an_authors_run_goes_before_waiting_batch_items(
-    store: Store, workers: Workers, queue  # type: ignore[no-untyped-def]
+    store: Store,
+    workers: Workers,
+    queue,  # type: ignore[no-untyped-def]
 ) -> None:
     batch = [store.create_run(make_brief(f"b {n}", steps=1), model="scripted") for n in range(3)]
     for run in batch:

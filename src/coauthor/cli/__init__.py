@@ -78,4 +78,4 @@ def _given(args: Sequence[str], opts: Sequence[str]) -> str | None:
     return None
 
 
-__all__ = ["app", "chat", "checks", "db", "io", "library", "main", "samples", "tasks"]
+__all__ = ["app", "chat", "checks", "db", "io", "library", "main", "queue", "samples", "tasks"]

@@ -19,7 +19,6 @@ from coauthor.pipeline.verify import Checker
 from coauthor.settings import Settings
 from coauthor.store import RunInfo, Store
 
-
 ModelFactory = Callable[[RunInfo, Settings, Store], Model]
 
 

@@ -20,9 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 DEBIAN_SERVERS = Path("/usr/lib/postgresql")
-SERVER_OPTIONS = (
-    "-c listen_addresses='' -c fsync=on -c shared_buffers=16MB -c max_connections=100"
-)
+SERVER_OPTIONS = "-c listen_addresses='' -c fsync=on -c shared_buffers=16MB -c max_connections=100"
 
 
 class QueueServerError(Exception):
@@ -102,7 +100,9 @@ def _ensure_running(folder: Path) -> None:
             os.chown(path, entry.pw_uid, entry.pw_gid)
     sockets.mkdir(mode=0o700, exist_ok=True)
     if not (data / "PG_VERSION").exists():
-        _tool(bin_dir, user, "initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        _tool(
+            bin_dir, user, "initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8"
+        )
     status = subprocess.run(
         [*as_user(user), str(bin_dir / "pg_ctl"), "-D", str(data), "status"],
         capture_output=True,
@@ -111,8 +111,19 @@ def _ensure_running(folder: Path) -> None:
     if status.returncode == 0:
         return
     options = f"-k {sockets} {SERVER_OPTIONS}"
-    _tool(bin_dir, user, "pg_ctl", "-D", str(data), "-l", str(folder / "server.log"), "-w",
-          "-o", options, "start")
+    _tool(
+        bin_dir,
+        user,
+        "pg_ctl",
+        "-D",
+        str(data),
+        "-l",
+        str(folder / "server.log"),
+        "-w",
+        "-o",
+        options,
+        "start",
+    )
 
 
 def _tool(bin_dir: Path, user: str | None, tool: str, *args: str) -> None:

@@ -91,7 +91,7 @@ async def _serve(app: procrastinate.App, concurrency: int, name: str, timing: Ti
             asyncio.create_task(_keep_alive(worker, timing)),
         ]
         try:
-            await worker.run()
+            await worker.run()  # type: ignore[no-untyped-call]
         finally:
             for helper in helpers:
                 helper.cancel()
