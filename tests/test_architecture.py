@@ -32,6 +32,7 @@ ALLOWED = {
         "pipeline",
         "examples",
     },
+    "queue": {"schemas", "settings", "prompts", "llm", "store", "pipeline"},
     "testing": {"schemas", "llm"},
 }
 UI_ONLY = {"streamlit", "typer"}

@@ -15,7 +15,7 @@ from typer._click.exceptions import (  # Typer's own Click: its errors are not `
     UsageError,
 )
 
-from coauthor.cli import chat, checks, db, io, library, queue, samples, tasks
+from coauthor.cli import batch, chat, checks, db, io, library, queue, samples, tasks
 from coauthor.cli.app import app, err
 
 
@@ -78,4 +78,16 @@ def _given(args: Sequence[str], opts: Sequence[str]) -> str | None:
     return None
 
 
-__all__ = ["app", "chat", "checks", "db", "io", "library", "main", "queue", "samples", "tasks"]
+__all__ = [
+    "app",
+    "batch",
+    "chat",
+    "checks",
+    "db",
+    "io",
+    "library",
+    "main",
+    "queue",
+    "samples",
+    "tasks",
+]
