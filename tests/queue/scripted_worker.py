@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from coauthor.llm.base import Completion, JsonSchema, Model
+from coauthor.llm.base import Completion, JsonSchema, Model, ModelError
 from coauthor.llm.testing import ScriptedModel
 from coauthor.queue import jobs
 from coauthor.queue.worker import serve
@@ -45,6 +45,9 @@ def first_unfinished_call(steps: int, done: set[str]) -> int:
 
 
 def replay(run: RunInfo, settings: Settings, store: Store) -> Model:
+    """The replies of the unfinished stages; an idea with FAIL in it gets a model error."""
+    if "FAIL" in run.brief.idea:
+        return ScriptedModel([ModelError("the scripted model refuses this idea")] * 20)
     steps = run.brief.steps
     replies = run_replies(steps)
     start = first_unfinished_call(steps, set(store.checkpoints(run.id)))

@@ -3,6 +3,7 @@ a job of a killed worker is picked up by another that resumes from the checkpoin
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from coauthor.cli import main
 from coauthor.pipeline.brief import make_brief
 from coauthor.queue.app import apply_schema, libpq_url, open_app
-from coauthor.queue.jobs import QueueLimitError, cancel_run, enqueue_run, queue_jobs
+from coauthor.queue.jobs import QueuedJob, QueueLimitError, cancel_run, enqueue_run, queue_jobs
 from coauthor.store import Store
 
 HERE = Path(__file__).parent
@@ -110,8 +112,9 @@ def test_two_workers_share_a_batch_and_each_run_is_done_once(
     workers.start("w1", delay=0.05)
     workers.start("w2", delay=0.05)
     wait_for(
-        lambda: all(store.run(r.id).status == "done" for r in runs), 120, "every run done", workers
+        lambda: all(j.status == "succeeded" for j in queue_jobs(queue)), 120, "every job", workers
     )
+    assert all(store.run(r.id).status == "done" for r in runs)
     jobs = queue_jobs(queue)
     assert sorted(j.run_id for j in jobs) == sorted(r.id for r in runs)
     assert all(j.status == "succeeded" and j.attempts == 1 for j in jobs)
@@ -136,7 +139,7 @@ def test_a_job_of_a_killed_worker_is_finished_by_another(
     doomed.wait()
     assert store.run(run.id).status == "running"
     workers.start("rescuer", delay=0.0)
-    wait_for(lambda: store.run(run.id).status == "done", 90, "the run finished", workers)
+    wait_for(lambda: [j.status for j in queue_jobs(queue)] == ["succeeded"], 90, "the job", workers)
     finished = store.run(run.id)
     assert finished.task_id is not None
     revision = store.revision(finished.task_id)
@@ -175,3 +178,43 @@ def test_an_authors_run_goes_before_waiting_batch_items(
     )
     finished = sorted([*batch, mine], key=lambda r: store.run(r.id).updated_at)
     assert finished[0].id == mine.id
+
+
+def test_a_batch_from_the_cli_runs_on_two_workers_and_a_failed_item_stops_nothing(
+    tmp_path: Path,
+    store: Store,
+    workers: Workers,
+    queue_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    backlog = tmp_path / "backlog.csv"
+    backlog.write_text(
+        "idea,steps\nFirst idea,1\nSecond idea,1\nThis one will FAIL,1\nFourth idea,2\n"
+    )
+    monkeypatch.setenv("COAUTHOR_DATABASE_URL", str(store.engine.url))
+    monkeypatch.setenv("COAUTHOR_QUEUE_URL", queue_url)
+    monkeypatch.setenv("COAUTHOR_MODEL", "scripted")
+    workers.start("w1")
+    workers.start("w2")
+    with pytest.raises(SystemExit) as code:
+        main(["batch", str(backlog), "--concurrency", "0", "--no-verify", "--json"])
+    assert code.value.code == 1  # one item failed
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"] == "finished"
+    assert report["summary"]["not verified"] == 3 and report["summary"]["failed"] == 1
+    failed = [i for i in report["items"] if i["outcome"] == "failed"]
+    assert failed[0]["line"] == 4 and "refuses this idea" in failed[0]["error"]
+    assert len(store.list_tasks()) == 3
+    jobs = queue_jobs_of(queue_url)
+    assert sorted(j.run_id for j in jobs) == sorted(i["run_id"] for i in report["items"])
+
+    with pytest.raises(SystemExit) as code:
+        main(["batch", "--status", report["batch_id"], "--json"])
+    assert json.loads(capsys.readouterr().out)["summary"] == report["summary"]
+
+
+def queue_jobs_of(url: str) -> list[QueuedJob]:
+    app = open_app(libpq_url(url))
+    with app.open():
+        return queue_jobs(app)

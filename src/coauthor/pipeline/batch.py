@@ -20,7 +20,7 @@ from coauthor.pipeline.brief import BriefError, make_brief
 from coauthor.schemas import Lesson, TaskBrief
 
 COLUMNS = ("idea", "domain", "difficulty", "type", "steps", "language", "lessons")
-MAX_BYTES = 5_000_000
+MAX_BYTES = 32_000_000
 MAX_ROWS = 1_000
 MAX_LINE = 20_000
 """Characters in one line: far above any idea (ideas are capped much lower)."""
