@@ -44,6 +44,7 @@ ALLOWED = {
         "pipeline",
         "examples",
     },
+    "queue": {"schemas", "settings", "prompts", "llm", "store", "pipeline"},
     "testing": {"schemas", "llm"},
 }
 UI_ONLY = {"streamlit", "typer"}

@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     sandbox_python: str | None = Field(
         default=None, description="Interpreter for generated code; default: this one"
     )
+    queue_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL of the job queue shared by every worker; default: a "
+        "private PostgreSQL cluster in the data folder, started on first use",
+    )
+    queue_user_limit: int = Field(
+        default=4, ge=1, le=100, description="Interactive jobs one author may have in flight"
+    )
     sandbox_cpu_seconds: int = Field(default=30, ge=1)
     sandbox_memory_mb: int = Field(default=2048, ge=256)
     sandbox_wall_seconds: float = Field(default=90.0, gt=0)

@@ -15,7 +15,19 @@ from typer._click.exceptions import (  # Typer's own Click: its errors are not `
     UsageError,
 )
 
-from coauthor.cli import chat, checks, db, figures, io, library, samples, tasks, team
+from coauthor.cli import (
+    batch,
+    chat,
+    checks,
+    db,
+    figures,
+    io,
+    library,
+    queue,
+    samples,
+    tasks,
+    team,
+)
 from coauthor.cli.app import app, err
 
 
@@ -80,6 +92,7 @@ def _given(args: Sequence[str], opts: Sequence[str]) -> str | None:
 
 __all__ = [
     "app",
+    "batch",
     "chat",
     "checks",
     "db",
@@ -87,6 +100,7 @@ __all__ = [
     "io",
     "library",
     "main",
+    "queue",
     "samples",
     "tasks",
     "team",

@@ -45,10 +45,17 @@ class RunState:
         return min(1.0, self.progress.stages_done / max(1, self.stages_expected))
 
 
-def run_state(store: Store, run_id: int, *, verify: bool = True) -> RunState:
+def run_state(
+    store: Store, run_id: int, *, verify: bool = True, job: str | None = None
+) -> RunState:
+    """``job``: the status of the run's job on the queue (``todo``, ``doing``, ...), when
+    the caller asked the queue; then a running run with no job waiting or running for it
+    is orphaned (the queue retries a dead worker's job itself, so that is a run whose job
+    failed or was lost). Without it, the run's worker process is looked for."""
     run = store.run(run_id)
     live = store.progress(run_id)
-    progress = live.progress if live is not None else RunProgress(stage="waiting for the worker")
+    waiting = "waiting for a worker" if job == "todo" else "waiting for the worker"
+    progress = live.progress if live is not None else RunProgress(stage=waiting)
     started = progress.started_at if live is not None else _timestamp(run.created_at)
     end = time.time() if run.status == "running" else _timestamp(run.updated_at)
     return RunState(
@@ -57,8 +64,15 @@ def run_state(store: Store, run_id: int, *, verify: bool = True) -> RunState:
         stages_expected=expected_stages(run.brief, verify=verify),
         elapsed_s=max(0.0, end - started),
         worker_pid=live.worker_pid if live is not None else None,
-        orphaned=orphaned(run, live),
+        orphaned=orphaned(run, live) if job is None else _without_job(run, job),
     )
+
+
+def _without_job(run: RunInfo, job: str, *, now: float | None = None) -> bool:
+    if run.status != "running" or job in ("todo", "doing"):
+        return False
+    now = time.time() if now is None else now
+    return now - _timestamp(run.updated_at) > EXIT_GRACE_S
 
 
 def orphaned(run: RunInfo, progress: LiveState | None, *, now: float | None = None) -> bool:

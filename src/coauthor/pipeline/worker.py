@@ -1,39 +1,55 @@
-"""Runs a generation run in its own process, writing live progress to the store.
+"""Executes one generation run, writing live progress to the store.
 
-The studio starts one worker per run and only polls the store, so closing a tab,
-reloading or clicking elsewhere never stops or loses a run. A worker that dies is
-seen by its stale heartbeat (``updated_at``) and the run can be resumed.
+A queue worker (``coauthor worker``, see coauthor.queue) calls ``work`` for each job it
+takes; the studio only enqueues and polls the store, so closing a tab, reloading or
+clicking elsewhere never stops or loses a run.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+from collections.abc import Callable
 
-from coauthor.llm.base import ModelError
+from coauthor.llm.base import Model, ModelError
 from coauthor.llm.registry import model_from_string
+from coauthor.pipeline.claims import me
 from coauthor.pipeline.context import master_text
 from coauthor.pipeline.figures import FigureDrawer
 from coauthor.pipeline.progress import StoreEvents
 from coauthor.pipeline.runner import RunCancelledError, RunFailedError, Runner
 from coauthor.pipeline.verify import Checker
 from coauthor.settings import Settings
-from coauthor.store import Store
+from coauthor.store import RunInfo, Store
+
+ModelFactory = Callable[[RunInfo, Settings, Store], Model]
 
 
-def work(settings: Settings, run_id: int, *, verify: bool = False) -> int:
-    """Run ``run_id`` to the end in this process; the exit code for the worker.
+def work(
+    settings: Settings,
+    run_id: int,
+    *,
+    verify: bool = False,
+    take_over: bool = False,
+    model_factory: ModelFactory | None = None,
+) -> int:
+    """Run ``run_id`` to the end in this process; 0 when it finished or was cancelled.
 
     With ``verify`` every step is checked in the sandbox (with the settings' repair
-    rounds) and the verdicts appear in the live progress as they arrive.
+    rounds) and the verdicts appear in the live progress as they arrive. ``take_over``:
+    the caller holds the queue's lock on the run, so a previous owner (a worker that
+    died, perhaps on another machine) is replaced rather than asked whether it lives.
     """
     with Store(settings.database_url) as store:
         run = store.run(run_id)
+        if run.status == "done":
+            return 0
+        if take_over and not store.claim_run(run_id, me(), replacing=run.owner):
+            return 0 if store.run(run_id).status == "done" else 1
         store.clear_cancel(run_id)
         try:
-            model = model_from_string(run.model, settings)
+            if model_factory is not None:
+                model = model_factory(run, settings, store)
+            else:
+                model = model_from_string(run.model, settings)
         except (ModelError, ValueError) as exc:  # a bad spec or a missing key: say so
             store.set_run_status(run_id, "failed", error=f"model: {exc}")
             return 1
@@ -61,32 +77,3 @@ def work(settings: Settings, run_id: int, *, verify: bool = False) -> int:
             events.flush(force=True)
             model.close()
     return 0
-
-
-def launch(
-    settings: Settings, run_id: int, *, log_dir: Path, verify: bool = False
-) -> subprocess.Popen[bytes]:
-    """Start a detached worker for ``run_id``; it outlives the caller (a UI session).
-
-    The worker gets the caller's settings (every field, as ``COAUTHOR_*``), so values
-    the caller changed at run time (the studio's settings page) reach it too.
-    """
-    log_dir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    for name, value in settings.model_dump(mode="json").items():
-        if value is not None:
-            env[f"COAUTHOR_{name.upper()}"] = str(value)
-    with (log_dir / f"run-{run_id}.log").open("ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "coauthor.pipeline.worker", str(run_id)]
-            + (["--verify"] if verify else []),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-
-
-if __name__ == "__main__":
-    sys.exit(work(Settings(), int(sys.argv[1]), verify="--verify" in sys.argv[2:]))

@@ -14,6 +14,8 @@ from coauthor.export import ExportError
 from coauthor.llm.base import ModelError, ModelUnavailableError
 from coauthor.pipeline.brief import BriefError
 from coauthor.prompts import MasterDocumentError
+from coauthor.queue.jobs import QueueLimitError
+from coauthor.queue.local import QueueServerError
 from coauthor.sandbox import SandboxUnavailableError
 from coauthor.store import ConflictError, NotFoundError, PermissionDenied, StoreError
 
@@ -35,6 +37,8 @@ KNOWN = (
     SandboxUnavailableError,
     MasterDocumentError,
     StoreError,
+    QueueLimitError,
+    QueueServerError,
     ValueError,
 )
 

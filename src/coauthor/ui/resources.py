@@ -2,7 +2,7 @@
 
 Everything here is shared by every session of one studio process, so it holds
 no per-author state (that lives in ``st.session_state``). Tests swap the model
-factory and the run launcher with ``set_model_factory`` and ``set_launcher``
+factory and the run launcher (the job queue) with ``set_model_factory`` and ``set_launcher``
 instead of patching any SDK.
 """
 
@@ -14,14 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import procrastinate
 import streamlit as st
 from platformdirs import user_data_path
 
 from coauthor.llm.base import Model
 from coauthor.llm.registry import model_from_string
-from coauthor.pipeline import worker
 from coauthor.pipeline.context import Context, master_text
 from coauthor.pipeline.studio import studio_settings
+from coauthor.queue.jobs import cancel_run, enqueue_run, queue_jobs
+from coauthor.queue.worker import prepare, start_local_worker
 from coauthor.schemas import Language
 from coauthor.settings import Settings
 from coauthor.store import Store
@@ -121,16 +123,62 @@ def ask(
 
 
 @st.cache_resource(show_spinner=False)
-def _workers() -> list[subprocess.Popen[bytes]]:
-    """Started workers, kept so finished ones are reaped instead of lingering as zombies."""
+def _queue(url: str, database_url: str) -> procrastinate.App:
+    """The job queue (one connection pool per studio process), tables created if needed."""
+    return prepare(base_settings())
+
+
+def queue() -> procrastinate.App:
+    config = base_settings()
+    return _queue(config.queue_url or "local", config.database_url)
+
+
+@st.cache_resource(show_spinner=False)
+def _local_workers() -> list[subprocess.Popen[bytes]]:
+    """The workers this studio started (``make studio`` needs no second command)."""
     return []
 
 
+def ensure_local_worker(config: Settings) -> None:
+    """Start the studio's own ``coauthor worker`` unless one it started still runs.
+
+    ``COAUTHOR_STUDIO_WORKERS=0``: start none (workers run elsewhere, sharing the queue).
+    """
+    wanted = int(os.environ.get("COAUTHOR_STUDIO_WORKERS", "1"))
+    started = _local_workers()
+    started[:] = [process for process in started if process.poll() is None]
+    if wanted > 0 and not started:
+        started.append(
+            start_local_worker(config, concurrency=wanted, log_file=log_dir() / "worker.log")
+        )
+
+
 def launch(config: Settings, run_id: int) -> None:
-    """Start the background worker that generates run ``run_id``."""
+    """Put run ``run_id`` on the job queue (a worker executes it, verified)."""
     if _launcher is not None:
         _launcher(config, run_id)
         return
-    started = _workers()
-    started[:] = [process for process in started if process.poll() is None]
-    started.append(worker.launch(config, run_id, log_dir=log_dir(), verify=True))
+    enqueue_run(queue(), run_id, verify=True, user=author(), limit=config.queue_user_limit)
+    ensure_local_worker(config)
+
+
+def cancel(run_id: int) -> None:
+    """Cancel a waiting run at once; ask a running one to stop at its next stage."""
+    if _launcher is not None:
+        store().request_cancel(run_id)
+        return
+    cancel_run(queue(), store(), run_id)
+
+
+def author() -> str:
+    """Who starts runs from this studio (for the per-author limit on runs in flight)."""
+    return os.environ.get("COAUTHOR_AUTHOR") or os.environ.get("USER") or "author"
+
+
+def job_status(run_id: int) -> str | None:
+    """The status of the run's newest job on the queue ("none" when it has none); None
+    when runs are not on the queue (tests start them in threads)."""
+    if _launcher is not None:
+        return None
+    jobs = queue_jobs(queue(), run_id=run_id)
+    return jobs[0].status if jobs else "none"

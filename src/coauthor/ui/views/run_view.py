@@ -32,7 +32,7 @@ def main() -> None:
         pick_run()
         return
     try:
-        first = run_state(resources.store(), int(run_id))
+        first = run_state(resources.store(), int(run_id), job=resources.job_status(int(run_id)))
     except NotFoundError as exc:
         st.session_state.pop("run_id", None)
         st.error(common.message(exc))
@@ -50,7 +50,7 @@ def main() -> None:
 
 def live(run_id: int, *, was_active: bool) -> None:
     with common.errors():
-        current = run_state(resources.store(), run_id)
+        current = run_state(resources.store(), run_id, job=resources.job_status(run_id))
         if current.active != was_active:
             st.rerun()  # started or finished: redraw the page (and stop or start polling)
         header(current)
@@ -119,7 +119,7 @@ def actions(current: RunState) -> None:
     run = current.run
     if current.active:
         if st.button("Cancel run", icon=":material/stop_circle:", key=f"cancel_{run.id}"):
-            resources.store().request_cancel(run.id)
+            resources.cancel(run.id)
             st.toast("Cancelling: the run stops at its next step boundary.")
     elif run.status == "done" and run.task_id is not None:
         if st.button("Open task", type="primary", icon=":material/edit:", key=f"open_{run.id}"):

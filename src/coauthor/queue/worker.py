@@ -1,0 +1,144 @@
+"""``coauthor worker``: executes queued runs, on this machine or any machine sharing the queue.
+
+Besides the library's worker loop it asks the library, every few seconds, for the jobs of
+workers whose heartbeat stopped (killed, crashed, machine gone) and retries them; the run
+then resumes from its checkpoints on whichever worker takes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import procrastinate
+import procrastinate.worker
+
+from coauthor.queue.app import QUEUE, apply_schema, open_app, queue_url
+from coauthor.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How fast a dead worker is noticed: heartbeat every ``heartbeat_s``; a worker silent
+    for ``stalled_s`` is dead and its jobs are retried (checked every ``recover_s``)."""
+
+    heartbeat_s: float = 5.0
+    stalled_s: float = 20.0
+    recover_s: float = 5.0
+    poll_s: float = 2.0
+
+
+def timing_from_env() -> Timing:
+    """``COAUTHOR_WORKER_TIMING=heartbeat,stalled,recover,poll`` (tests shorten them)."""
+    raw = os.environ.get("COAUTHOR_WORKER_TIMING")
+    if not raw:
+        return Timing()
+    values = [float(part) for part in raw.split(",")]
+    return Timing(*values)
+
+
+async def _recover(app: procrastinate.App, timing: Timing) -> None:
+    while True:
+        try:
+            stalled = await app.job_manager.get_stalled_jobs(
+                seconds_since_heartbeat=timing.stalled_s
+            )
+            for job in stalled:
+                log.warning("job %s of a dead worker: retrying it", job.id)
+                await app.job_manager.retry_job(job)
+        except Exception as exc:  # the database may be briefly away; try again later
+            log.warning("looking for stalled jobs failed: %s", exc)
+        await asyncio.sleep(timing.recover_s)
+
+
+async def _keep_alive(worker: procrastinate.worker.Worker, timing: Timing) -> None:
+    """Heartbeats while a stopping worker lets its running jobs finish.
+
+    The library stops a worker's heartbeat as soon as it is asked to stop, before it
+    waits for the running jobs; a run that takes longer than ``stalled_s`` to finish
+    would then look stalled and be retried elsewhere while it still runs here.
+    """
+    while True:
+        await asyncio.sleep(timing.heartbeat_s)
+        if worker.worker_id is not None and worker._stop_event.is_set():
+            with contextlib.suppress(Exception):
+                await worker.app.job_manager.update_heartbeat(worker.worker_id)
+
+
+async def _serve(app: procrastinate.App, concurrency: int, name: str, timing: Timing) -> None:
+    async with app.open_async():
+        worker = app._worker(
+            queues=[QUEUE],
+            concurrency=concurrency,
+            name=name,
+            wait=True,
+            update_heartbeat_interval=timing.heartbeat_s,
+            stalled_worker_timeout=timing.stalled_s,
+            fetch_job_polling_interval=timing.poll_s,
+            abort_job_polling_interval=timing.poll_s,
+        )
+        helpers = [
+            asyncio.create_task(_recover(app, timing)),
+            asyncio.create_task(_keep_alive(worker, timing)),
+        ]
+        try:
+            await worker.run()  # type: ignore[no-untyped-call]
+        finally:
+            for helper in helpers:
+                helper.cancel()
+            for helper in helpers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await helper
+
+
+def serve(settings: Settings, *, concurrency: int = 1, name: str | None = None) -> None:
+    """Execute jobs until SIGINT/SIGTERM (a running job finishes first; a second signal
+    stops at once and the job is retried by another worker)."""
+    logging.basicConfig(
+        level=os.environ.get("COAUTHOR_WORKER_LOG", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    url = queue_url(settings)
+    app = open_app(url)
+    apply_schema(app, url)
+    label = name or f"{socket.gethostname()}:{os.getpid()}"
+    asyncio.run(_serve(app, concurrency, label, timing_from_env()))
+
+
+def prepare(settings: Settings) -> procrastinate.App:
+    """An opened app on the configured queue, its tables created if needed."""
+    url = queue_url(settings)
+    app = open_app(url)
+    apply_schema(app, url)
+    app.open()
+    return app
+
+
+def start_local_worker(
+    settings: Settings, *, concurrency: int, log_file: Path
+) -> subprocess.Popen[bytes]:
+    """A ``coauthor worker`` in the background for the studio (``make studio``); it gets
+    the caller's settings as ``COAUTHOR_*`` variables."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    for field, value in settings.model_dump(mode="json").items():
+        if value is not None:
+            env[f"COAUTHOR_{field.upper()}"] = str(value)
+    with log_file.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "coauthor", "worker", "--concurrency", str(concurrency)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
