@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from copilot_helpers import SessionFactory, a_task, passing, with_verdicts
 
-from coauthor.copilot import Intent, handle
-from coauthor.copilot.results import Findings
+from coauthor.copilot import Intent, Session, handle
+from coauthor.copilot.results import Exported, Findings
 from coauthor.llm.testing import ScriptedModel
 from coauthor.schemas.team import Duty, ReviewMove
 from coauthor.store import Store
@@ -41,3 +43,14 @@ def test_what_is_left_to_review_on_a_named_task(session: SessionFactory, store: 
     assert "- steps waived with a reason: 2" in again.text.splitlines()
     assert again.text.splitlines()[-1].startswith("nothing left")
     assert "in review" in again.text.splitlines()[0]
+
+
+def test_an_export_through_the_copilot_is_recorded_as_its_user(
+    store: Store, tmp_path: Path
+) -> None:
+    ann = store.acting_as("ann")
+    task_id = ann.create_task(a_task(1)).id
+    s = Session(ann, model=ScriptedModel(), task_id=task_id, out_dir=tmp_path / "exports")
+    reply = handle(s, "export it as json")
+    assert reply.intent is Intent.export and isinstance(reply.result, Exported)
+    assert [(e.actor, e.revision, e.format) for e in store.exports(task_id)] == [("ann", 1, "json")]

@@ -25,6 +25,7 @@ def export(session: Session, request: Request) -> Reply:
     except ExportError as exc:
         text = say("export_unavailable", lang, format=fmt, reason=exc, task=head.task_id)
         return Reply(text, Intent.export, result=Failed(error=str(exc)))
+    session.store.record_export(head.task_id, head.number, fmt)
     return Reply(
         say("exported", lang, format=fmt, path=path),
         Intent.export,

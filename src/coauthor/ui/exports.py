@@ -17,6 +17,7 @@ import streamlit as st
 from coauthor.export import ExportError, exporter, formats
 from coauthor.export.base import PUBLISHED, ExportOptions, Publisher
 from coauthor.schemas import Task
+from coauthor.store import Store
 from coauthor.ui import common, resources
 
 DEFAULT = "markdown"
@@ -62,8 +63,12 @@ def export_buttons(task: Task, *, task_id: int, revision: int) -> None:
     else:
         st.download_button(
             f"Download {name} (.zip)",
-            data=lambda: export_zip(
-                name, task, task_id=task_id, revision=revision, options=options
+            data=lambda: recorded(
+                db,
+                export_zip(name, task, task_id=task_id, revision=revision, options=options),
+                task_id=task_id,
+                revision=revision,
+                name=name,
             ),
             file_name=f"task-{task_id}-r{revision}-{name}.zip",
             mime="application/zip",
@@ -72,6 +77,12 @@ def export_buttons(task: Task, *, task_id: int, revision: int) -> None:
             type="primary",
             icon=":material/download:",
         )
+
+
+def recorded(db: Store, data: bytes, *, task_id: int, revision: int, name: str) -> bytes:
+    """``data``, once the export of it is recorded as this session's user's."""
+    db.record_export(task_id, revision, name)
+    return data
 
 
 def publish(name: str, task: Task, *, task_id: int, revision: int, options: ExportOptions) -> None:
@@ -84,4 +95,5 @@ def publish(name: str, task: Task, *, task_id: int, revision: int, options: Expo
             target = exporter(name, replace(options, notion_parent=parent.strip() or None))
             assert isinstance(target, Publisher)
             published = target.publish(task, task_id=task_id, revision=revision)
+            resources.store().record_export(task_id, revision, name)
             st.success(f"Published to {name}: {published.url or published.page_id}")
