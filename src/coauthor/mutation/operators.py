@@ -195,9 +195,10 @@ class _Statements:
         for name, index in path:
             value = getattr(node, name, None)
             items = value if isinstance(value, list) else [value]
-            if index >= len(items) or not isinstance(items[index], ast.AST):
+            found = items[index] if index < len(items) else None
+            if not isinstance(found, ast.AST):
                 return ast.dump(mutated)
-            node = items[index]
+            node = found
         after = ast.dump(node)
         if after == ast.dump(original):
             return None
