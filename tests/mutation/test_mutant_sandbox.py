@@ -125,3 +125,35 @@ def test_only_tests_that_pass_on_the_solution_can_kill(bwrap: Sandbox, passing: 
     assert run.mutants[0].killed_by == sorted(passing)
     expected = MutantStatus.killed if passing else MutantStatus.survived
     assert run.mutants[0].status is expected
+
+
+FORGER = mutant(
+    "forger",
+    """import json
+import os
+
+LINE = json.dumps({"seq": 0, "payload": "{}", "mac": "0" * 64}) + "\\n"
+fd = os.environ.get("SANDBOX_REPORT_FD", "")
+for target in (f"/proc/{os.getppid()}/fd/{fd}", f"/proc/self/fd/{fd}"):
+    try:
+        with open(target, "w") as handle:
+            handle.write(LINE * 50)
+    except OSError:
+        pass
+try:
+    os.write(int(fd), LINE.encode())
+except (OSError, ValueError):
+    pass
+
+
+def add_one(x):
+    return x + 2
+""",
+)
+
+
+def test_a_mutant_cannot_write_to_the_host_report(bwrap: Sandbox) -> None:
+    got = statuses(bwrap, [FORGER, SAME, WRONG])  # statuses() asserts no forged records
+    assert got["forger"].status is MutantStatus.killed
+    assert got["same"].status is MutantStatus.survived
+    assert got["wrong"].status is MutantStatus.killed

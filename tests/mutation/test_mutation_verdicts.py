@@ -204,3 +204,13 @@ def test_survivor_problems_name_lines_no_test_runs() -> None:
     assert "line 2: `>` became `>=` in `if x > 10:`" in problems[0]
     assert problems[1].startswith("no test runs line 3 of the solution")
     assert survivor_problems(report.model_copy(update={"score": 0.9}), CLIP) == []
+
+
+def test_no_mutant_runs_when_the_solution_fails(bwrap: Sandbox) -> None:
+    broken = GRADE.replace('return "C"', 'return "D"')
+    verdict = verify_step(step(STRONG, solution=broken), sandbox=bwrap, limits=LIMITS)
+    report = verdict.mutation
+    assert report is not None
+    assert report.score is None and report.mutants == []
+    assert "the solution does not pass its tests" in report.skipped
+    assert not verdict.verified

@@ -115,9 +115,12 @@ class _Edit:
 def generate(solution: str, limit: int = DEFAULT_MUTANTS) -> list[MutantSource]:
     """At most ``limit`` mutants of ``solution``, spread evenly over operators and lines.
 
-    Mutants that do not parse, are the same program as the solution or duplicate another
-    are dropped before sampling. The same solution and limit give the same mutants.
-    An empty list when the solution does not parse or ``limit`` is 0.
+    Candidates are taken in turn from each operator (in name order), and within an
+    operator in an order that spreads any prefix over its lines; a candidate that does
+    not parse, is the same program as the solution or as a mutant already taken is
+    skipped and the next one taken instead. The same solution and limit give the same
+    mutants, and a mutant's id does not depend on the limit. An empty list when the
+    solution does not parse or ``limit`` is 0.
     """
     if limit <= 0:
         return []
@@ -125,22 +128,26 @@ def generate(solution: str, limit: int = DEFAULT_MUTANTS) -> list[MutantSource]:
         tree = ast.parse(solution)
     except (SyntaxError, ValueError):
         return []
-    original = ast.dump(tree)
     text = _Text(solution)
-    seen = {original}
+    named = _with_ids(list(_edits(tree, text)), text)
+    groups: dict[str, list[tuple[_Edit, str]]] = {}
+    for edit, mutant_id in named:
+        groups.setdefault(edit.operator, []).append((edit, mutant_id))
+    queues = {op: [groups[op][i] for i in _spread(len(groups[op]))] for op in sorted(groups)}
+    statements = _Statements(tree, text)
+    seen: set[str] = set()
     made: list[MutantSource] = []
-    keys: dict[str, int] = {}
-    for edit in _edits(tree, text):
-        source = solution[: edit.start] + edit.new + solution[edit.end :]
-        try:
-            dumped = ast.dump(ast.parse(source))
-        except (SyntaxError, ValueError):
-            continue
-        if dumped in seen:
-            continue
-        seen.add(dumped)
-        made.append(_mutant_source(solution, source, edit, text, keys))
-    return _sample(made, limit)
+    while len(made) < limit and any(queues.values()):
+        for op in sorted(queues):
+            while len(made) < limit and queues[op]:
+                edit, mutant_id = queues[op].pop(0)
+                source = solution[: edit.start] + edit.new + solution[edit.end :]
+                key = statements.changed(edit, source)
+                if key is not None and key not in seen:
+                    seen.add(key)
+                    made.append(_mutant_source(solution, source, edit, text, mutant_id))
+                    break
+    return sorted(made, key=lambda m: (m.mutant.line, m.mutant.operator, m.mutant.id))
 
 
 def mutant_source(solution: str, mutant_id: str, limit: int = DEFAULT_MUTANTS) -> str | None:
@@ -151,38 +158,95 @@ def mutant_source(solution: str, mutant_id: str, limit: int = DEFAULT_MUTANTS) -
     return None
 
 
-def _sample(made: list[MutantSource], limit: int) -> list[MutantSource]:
-    """Share ``limit`` between operators as evenly as their counts allow, then pick evenly
-    spaced mutants (in line order) within each operator."""
-    if len(made) <= limit:
-        return made
-    groups: dict[str, list[MutantSource]] = {}
-    for item in made:
-        groups.setdefault(item.mutant.operator, []).append(item)
-    quota = dict.fromkeys(groups, 0)
-    left = limit
-    while left:
-        open_ops = [op for op in sorted(groups) if quota[op] < len(groups[op])]
-        for op in open_ops[:left]:
-            quota[op] += 1
-        left -= min(left, len(open_ops))
-    chosen: list[MutantSource] = []
-    for op in sorted(groups):
-        items, count = groups[op], quota[op]
-        chosen += [items[(i * len(items)) // count] for i in range(count)]
-    return sorted(chosen, key=lambda m: (m.mutant.line, m.mutant.operator, m.mutant.id))
+class _Statements:
+    """The innermost statement around each edit, to tell a mutant that is the same
+    program as the solution (or as another mutant) by comparing that statement alone."""
+
+    def __init__(self, tree: ast.Module, text: _Text) -> None:
+        self.found: list[tuple[tuple[tuple[str, int], ...], ast.stmt]] = []
+        self._collect(tree, ())
+        self.text = text
+
+    def _collect(self, node: ast.AST, path: tuple[tuple[str, int], ...]) -> None:
+        for name, value in ast.iter_fields(node):
+            items = value if isinstance(value, list) else [value]
+            for index, item in enumerate(items):
+                if isinstance(item, ast.stmt):
+                    here = (*path, (name, index))
+                    self.found.append((here, item))
+                    self._collect(item, here)
+
+    def changed(self, edit: _Edit, source: str) -> str | None:
+        """A key for the program after ``edit``: None when it does not parse or is the
+        solution itself."""
+        try:
+            mutated = ast.parse(source)
+        except (SyntaxError, ValueError):
+            return None
+        around = [
+            (path, stmt)
+            for path, stmt in self.found
+            if self.text.span(stmt)[0] <= edit.start and edit.end <= self.text.span(stmt)[1]
+        ]
+        if not around:
+            return ast.dump(mutated)
+        path, original = max(around, key=lambda item: len(item[0]))
+        node: ast.AST = mutated
+        for name, index in path:
+            value = getattr(node, name, None)
+            items = value if isinstance(value, list) else [value]
+            found = items[index] if index < len(items) else None
+            if not isinstance(found, ast.AST):
+                return ast.dump(mutated)
+            node = found
+        after = ast.dump(node)
+        if after == ast.dump(original):
+            return None
+        return f"{path}\n{after}"
+
+
+def _spread(count: int) -> list[int]:
+    """0..count-1 in van der Corput order: every prefix is spread evenly over the range."""
+    order: list[int] = []
+    taken: set[int] = set()
+    step = 0
+    while len(order) < count:
+        fraction, denominator, value = 0.0, 1.0, step
+        while value:
+            denominator *= 2
+            fraction += (value % 2) / denominator
+            value //= 2
+        index = int(fraction * count)
+        if index not in taken:
+            taken.add(index)
+            order.append(index)
+        step += 1
+    return order
+
+
+def _with_ids(edits: list[_Edit], text: _Text) -> list[tuple[_Edit, str]]:
+    """A stable id per edit: a hash of the operator, the line before and after, the
+    change, and how many identical edits come before it (so moving unrelated lines
+    keeps it)."""
+    keys: dict[str, int] = {}
+    named: list[tuple[_Edit, str]] = []
+    for edit in edits:
+        line = text.line_of(edit.start)
+        start = text.starts[line - 1]
+        old_line = text.lines[line - 1]
+        cut = text.source[start : edit.start] + edit.new + text.source[edit.end :]
+        new_line = cut.split("\n", 1)[0]
+        key = f"{edit.operator}\n{old_line.strip()}\n{new_line.strip()}\n{edit.change}"
+        occurrence = keys.get(key, 0)
+        keys[key] = occurrence + 1
+        digest = hashlib.sha256(f"{key}\n{occurrence}".encode()).hexdigest()[:12]
+        named.append((edit, f"{edit.operator[:4]}-{digest}"))
+    return named
 
 
 def _mutant_source(
-    solution: str, source: str, edit: _Edit, text: _Text, keys: dict[str, int]
+    solution: str, source: str, edit: _Edit, text: _Text, mutant_id: str
 ) -> MutantSource:
-    line = text.line_of(edit.start)
-    old_line = solution.splitlines()[line - 1].strip()
-    new_line = source.splitlines()[line - 1].strip() if line <= len(source.splitlines()) else ""
-    key = f"{edit.operator}\n{old_line}\n{new_line}\n{edit.change}"
-    occurrence = keys.get(key, 0)
-    keys[key] = occurrence + 1
-    digest = hashlib.sha256(f"{key}\n{occurrence}".encode()).hexdigest()[:12]
     diff = "".join(
         difflib.unified_diff(
             solution.splitlines(keepends=True),
@@ -193,9 +257,9 @@ def _mutant_source(
         )
     )
     mutant = Mutant(
-        id=f"{edit.operator[:4]}-{digest}",
+        id=mutant_id,
         operator=edit.operator,
-        line=line,
+        line=text.line_of(edit.start),
         change=edit.change[:300],
         diff=diff[:_DIFF_CHARS],
         status=MutantStatus.survived,

@@ -8,6 +8,14 @@ child reports on a pipe of its own, so a mutant can describe nothing but itself.
 mutant ends the whole session (kills the driver), it counts as killed and the mutants
 after it run in a new session.
 
+What this does not give: each mutant runs in the same process as its pytest session
+(the process-isolated mode's stand-in is not used for mutants, and the in-process
+mode's tamper watch is not armed in the children), so code in a mutant could patch
+pytest and misreport its OWN outcome; it cannot reach the key, the host channel or
+another mutant's pipe. A mutant only differs from the solution in one small edit, so
+this matters only for a solution that is itself hostile, which the solution's own check
+(process-isolated or tamper-evident) is there to catch.
+
 A mutant is *killed* when a test that passes on the solution (``tests_passing``, and in
 the baseline of the same session) fails, errors or goes missing on it; *timeout* when it
 ran past its time limit, died of a signal or ran out of memory (counted as killed);

@@ -22,6 +22,7 @@ _FORBIDDEN_NAMES = frozenset(
         "sitecustomize.py",
         "usercustomize.py",
         "sandbox_probe.py",
+        "sandbox_mutants.py",
         "sandbox_launch.py",
         "sandbox_proxy.py",
         "sandbox_server.py",

@@ -120,12 +120,16 @@ class TestOutcome(StrEnum):
 class Verdict(Strict):
     """What the checking system found when it ran a step's tests in the sandbox."""
 
-    verified: bool = Field(description="Solution passes every test and the starter fails them")
+    verified: bool = Field(
+        description="Solution passes every test, no test is weak (passes on the starter and "
+        "catches no mutant) and the mutation score reaches the threshold"
+    )
     tests: int = Field(default=0, ge=0, description="Number of tests collected")
     solution_outcomes: dict[str, TestOutcome] = Field(default_factory=dict)
     starter_outcomes: dict[str, TestOutcome] = Field(default_factory=dict)
     weak_tests: list[str] = Field(
-        default_factory=list, description="Tests that pass on the starter: they check nothing"
+        default_factory=list,
+        description="Tests that pass on the starter and catch no mutant: they check nothing",
     )
     coverage: float | None = Field(default=None, ge=0, le=100)
     problems: list[str] = Field(default_factory=list, description="Why it is not verified")

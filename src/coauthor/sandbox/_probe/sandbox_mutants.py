@@ -315,17 +315,24 @@ def _descendants() -> list[int]:
 
 def _sweep() -> None:
     """With no mutant running: end whatever a mutant left behind (orphans come back to
-    this process, a child subreaper), so nothing of one mutant lives on into the next."""
-    for pid in _descendants():
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
+    this process, a child subreaper), so nothing of one mutant lives on into the next.
+    Repeated until none is left, as a leftover may still be forking."""
+    give_up = time.monotonic() + 3.0
+    while time.monotonic() < give_up:
+        left = _descendants()
+        for pid in left:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                break
+        if not left:
             return
-        if pid == 0:
-            time.sleep(0.005)
+        time.sleep(0.005)
 
 
 def _exited(run: _Running) -> bool:
@@ -368,7 +375,9 @@ def _read(run: _Running, signer: _Signer) -> None:
 
 def _drain(run: _Running, signer: _Signer) -> None:
     """What the ended child wrote before it exited, without waiting for EOF."""
-    while run.fd is not None and select.select([run.fd], [], [], 0)[0]:
+    for _ in range(64):  # bounded: something left behind may keep writing
+        if run.fd is None or not select.select([run.fd], [], [], 0)[0]:
+            return
         _read(run, signer)
 
 
