@@ -203,3 +203,27 @@ def test_verify_repair_adds_tests_when_only_survivors_hold_a_step_back(
         sources = [r.source for r in store.revisions(1)]
         assert sources[-2:] == ["repair", "verify"]
         assert "added tests" in store.revisions(1)[-2].note
+
+
+def test_a_marked_mutant_stays_out_of_the_score_in_later_checks(database: str) -> None:
+    with Store(database) as store:
+        head = store.revision(1)
+        step = head.task.steps[0].model_copy(
+            update={
+                "solution": BOUNDARY_SOLUTION,
+                "starter": BOUNDARY_STARTER,
+                "tests": BOUNDARY_TESTS,
+            }
+        )
+        store.add_revision(1, head.task.model_copy(update={"steps": [step]}), source="edit")
+    assert cli("verify", "1")[0] == 1
+    code, _, err = cli(
+        "verify", "1", "--step", "1", "--equivalent", "boun-3a9466515389", "--note", "n"
+    )
+    assert code == 0, err
+    code, out, _ = cli("verify", "1", "--json")
+    [shown] = json.loads(out)["steps"]
+    assert shown["mutation"]["equivalent"] == 1 and shown["mutation"]["survived"] == 2
+    assert shown["survivors"] == ["cons-5869a157ba49", "cons-6bc6a8c2c5bd"]
+    assert shown["mutation_score"] == pytest.approx(0.8)
+    assert [m["mutant_id"] for m in shown["equivalent_mutants"]] == ["boun-3a9466515389"]
