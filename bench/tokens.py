@@ -31,9 +31,10 @@ from coauthor.pipeline.step import step
 from coauthor.prompts import default_master
 from coauthor.schemas import LessonList, Plan, Step, StepDraft, StepSummary
 from coauthor.schemas.calls import Message, Usage
+from coauthor.schemas.cases import CaseList
 from coauthor.settings import Settings
 from coauthor.store import Store
-from coauthor.testing import SOLUTION, TESTS, lessons_reply, plan_reply
+from coauthor.testing import SOLUTION, TESTS, cases_reply, lessons_reply, plan_reply
 
 STORY = "The shop's growth team runs an experiment on the checkout page. " * 12
 THEORY = "Statistical power is the chance to detect an effect that exists. " * 15
@@ -79,6 +80,8 @@ class InstantModel(Model):
                 f"Requirement {n}: the function handles case {n}." * 3 for n in range(5)
             ]
             return dump(StepDraft(story=STORY, theory=THEORY, requirements=requirements))
+        if title == CaseList.__name__:
+            return dump(cases_reply())
         if title == StepSummary.__name__:
             return dump(StepSummary(text="So far the student built mean_uplift. " * 15))
         self.code_calls += 1

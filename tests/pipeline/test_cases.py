@@ -373,3 +373,20 @@ def test_a_run_writes_function_tests_from_cases_and_repair_sees_disagreements(
     final = outcome.revision.task.steps[0]
     assert [c.name for c in final.cases] == ["negative_uplift", "empty_group_raises"]
     assert verdict.disagreements == []
+
+
+def test_a_case_list_the_model_never_gets_right_falls_back_to_free_form_tests() -> None:
+    from coauthor.pipeline.context import Context
+    from coauthor.pipeline.step import step
+    from coauthor.testing import TESTS, plan_reply, step_replies
+
+    draft, solution, _cases, _more = step_replies(1)
+    model = ScriptedModel(
+        [draft, solution, "not json", '{"cases": []}', "{}", f"```python\n{TESTS}```"]
+    )
+    made = step(Context(model, default_master()), make_brief("idea"), plan_reply(1), 1, "")
+    assert made.cases == [] and made.tests == TESTS and made.flags == []
+    asked = model.requests[2][-1]["content"]
+    # the example a small model copies has the function's own arity and argument shapes
+    assert '"args": [[1.0, 2.0], [1.0, 2.0]]' in asked and "Write test cases for" in asked
+    assert "Write `test_step.py`" in model.requests[-1][-1]["content"]  # the whole file

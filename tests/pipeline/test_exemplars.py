@@ -138,14 +138,15 @@ def test_a_run_shows_the_exemplar_in_every_stage(store: Store) -> None:
     model.assert_done()
     prompts = [request[-1]["content"] for request in model.requests]
     example = shipped("ab-test-sample-size")
-    lessons, planned, draft, solution, tests = prompts[:5]
+    lessons, planned, draft, solution, cases, tests = prompts[:6]
     assert example.brief.lessons[0].title in lessons
     assert example.plan.steps[0].title in planned
     assert "Load the orders" not in planned
     assert example.steps[0].story[:60] in draft
     assert example.steps[0].solution[:60] in solution
     assert example.steps[0].solution[:60] in tests and example.steps[0].tests[:60] in tests
-    assert example.steps[1].story[:60] in prompts[6]  # step 2 shows the exemplar's step 2
+    assert "Write test cases for `mean_uplift`" in cases
+    assert example.steps[1].story[:60] in prompts[7]  # step 2 shows the exemplar's step 2
 
 
 def test_a_run_without_exemplars_shows_none(store: Store) -> None:

@@ -425,13 +425,56 @@ def ask_cases(
     """Cases for ``signature``'s function, or None when the model's replies never make a
     valid list (the caller falls back to free-form tests); a model that cannot be reached
     fails the stage as any other call does."""
-    function = _function_source(str(values.get("solution", "")), signature.name)
-    messages = ctx.messages("cases.j2", signature=signature, function=function, **values)
+    solution = str(values.get("solution", ""))
+    function = _function_source(solution, signature.name)
+    example = json.dumps(_sample_arguments(solution, signature.name))
+    messages = ctx.messages(
+        "cases.j2", signature=signature, function=function, example_args=example, **values
+    )
     try:
         reply = ctx.model.generate(messages, output=CaseList, max_tokens=max_tokens)
     except InvalidReplyError:
         return None
     return list(reply.cases)
+
+
+_SAMPLES: tuple[tuple[str, object], ...] = (
+    ("DataFrame", {"a": [1.0, 2.0], "b": [3.0, 4.0]}),
+    ("Series", [1.0, 2.0]),
+    ("ndarray", [1.0, 2.0]),
+    ("list[str]", ["a", "b"]),
+    ("list[int]", [1, 2]),
+    ("dict", {"a": 1.0}),
+    ("list", [1.0, 2.0]),
+    ("Sequence", [1.0, 2.0]),
+    ("Iterable", [1.0, 2.0]),
+    ("tuple", [1.0, 2.0]),
+    ("float", 1.0),
+    ("bool", True),
+    ("str", "text"),
+    ("int", 1),
+)
+
+
+def _sample_arguments(solution: str, name: str) -> list[object]:
+    """One JSON value per parameter of ``name``, shaped by its annotation: the example a
+    small model copies has the function's own arity and argument types."""
+    try:
+        tree = ast.parse(solution)
+    except SyntaxError:
+        return []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            params = [*node.args.posonlyargs, *node.args.args]
+            return [_sample(ast.unparse(a.annotation) if a.annotation else "") for a in params]
+    return []
+
+
+def _sample(annotation: str) -> object:
+    for marker, value in _SAMPLES:
+        if marker in annotation:
+            return value
+    return 1
 
 
 def _function_source(solution: str, name: str) -> str:
