@@ -265,6 +265,29 @@ def table(results: list[IdeaFigures], title: str) -> Table:
     return shown
 
 
+def markdown(results: list[IdeaFigures]) -> str:
+    """The same figures as a Markdown table (for the README)."""
+    headers = ["idea", "steps", *(h for _, h in COLUMNS), "mutation", "rounds", "tokens", "s"]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for part, label in ((False, "shipped"), (True, "held out")):
+        group = [r for r in results if r.held_out is part]
+        for r in group:
+            idea = r.idea[:40] + ("…" if len(r.idea) > 40 else "")
+            cells = row_cells(r.steps, r.steps_asked)
+            lines.append(
+                f"| {idea} | " + " | ".join([*cells, str(r.tokens), f"{r.wall_s:.0f}"]) + " |"
+            )
+        if group:
+            cells = row_cells(
+                [s for r in group for s in r.steps], sum(r.steps_asked for r in group)
+            )
+            tokens, wall = sum(r.tokens for r in group), sum(r.wall_s for r in group)
+            lines.append(
+                f"| **total, {label}** | " + " | ".join([*cells, str(tokens), f"{wall:.0f}"]) + " |"
+            )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("ideas", type=Path)
@@ -278,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--held-out", action="store_true", help="only the held-out ideas")
     parser.add_argument("--shipped", action="store_true", help="only the shipped ideas")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.add_argument("--markdown", action="store_true", help="a Markdown table on stdout")
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in args.ideas.read_text().splitlines() if line.strip()]
     if args.held_out:
@@ -310,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
                 indent=1,
             )
         )
+    elif args.markdown:
+        print(markdown(results))
     else:
         title = f"{spec}, repair rounds {config.repair_rounds}"
         Console(width=200).print(table(results, title))

@@ -157,7 +157,12 @@ def page(studio: Studio) -> Iterator[Page]:
 
 SCREENSHOTS = os.environ.get("COAUTHOR_SCREENSHOTS")
 """Opt-in: a folder (e.g. docs/images) that gets the README's screenshots of a first run."""
-README_SHOTS = {"04-plan": "first-run-plan.png", "07-run-finished": "first-run-finished.png"}
+README_SHOTS = {
+    "20-library-examples": "first-run-examples.png",
+    "21-student-preview": "first-run-student-preview.png",
+    "04-plan": "first-run-plan.png",
+    "07-run-finished": "first-run-finished.png",
+}
 
 
 def shot(page: Page, studio: Studio, name: str) -> None:
@@ -266,4 +271,28 @@ def test_an_author_generates_edits_and_exports_a_task(page: Page, studio: Studio
     nav(page, "Settings")
     expect(page.get_by_text("In use:")).to_be_visible()
     shot(page, studio, "12-settings")
+    assert not page.get_by_text("Traceback").count()
+
+
+def test_a_newcomer_adds_the_examples_verified_and_previews_one(page: Page, studio: Studio) -> None:
+    """The first minutes, with no model call: the examples are verified as they are added
+    (progress on screen), listed as verified, and one opens in the student preview."""
+    page.goto(studio.url)
+    nav(page, "Library")
+    expect(page.get_by_role("heading", name="Library")).to_be_visible()
+    button(page, "Add the example tasks")
+    clicked = time.monotonic()
+    expect(page.get_by_text(re.compile(r"Verifying '.+': step \d of \d"))).to_be_visible()
+    added = page.get_by_text("example tasks added to the library, every step verified")
+    expect(added).to_be_visible(timeout=900_000)
+    print(f"adding the examples: {time.monotonic() - clicked:.0f} s")
+    expect(page.get_by_text(re.compile(r"· task \d · r1"))).to_have_count(4)
+    assert not page.get_by_text("not verified").count()
+    shot(page, studio, "20-library-examples")
+
+    page.locator(".st-key-lib_open_1 button").click()  # the A/B-test example
+    expect(page.get_by_role("heading", name="Task editor")).to_be_visible()
+    page.get_by_role("tab", name="Student preview").first.click()
+    expect(page.get_by_text("What the student sees").first).to_be_visible()
+    shot(page, studio, "21-student-preview")
     assert not page.get_by_text("Traceback").count()

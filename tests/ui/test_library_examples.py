@@ -14,7 +14,7 @@ def test_empty_library_offers_the_examples(open_page: Callable[..., AppTest], st
     app = open_page("library")
     assert not app.exception
     assert any("verified tasks to try editing" in str(i.value) for i in app.info)
-    app.button(key="lib_add_examples").click().run(timeout=600)  # verifies 12 steps
+    app.button(key="lib_add_examples").click().run(timeout=600)  # verifies 9 steps
     assert not app.exception
     tasks = store.list_tasks()
     assert sorted(t.title for t in tasks) == sorted(e.task.title for e in examples())

@@ -114,7 +114,7 @@ def row(entry: Entry) -> None:
         top[0].markdown(
             f"**{info.title}** · task {info.id} · r{info.head_revision}{gone}  \n"
             f"{info.domain} · {info.difficulty} · {info.task_type} · {info.language} · "
-            f"{entry.steps} steps · {badge(entry)}"
+            f"{entry.steps} step{'' if entry.steps == 1 else 's'} · {badge(entry)}"
         )
         if top[1].button("Open", key=f"lib_open_{info.id}", disabled=info.deleted):
             st.session_state["task_id"] = info.id
