@@ -29,7 +29,7 @@ from coauthor.prompts import render
 from coauthor.sandbox import Limits, Sandbox, sandbox_for
 from coauthor.schemas import Step
 from coauthor.schemas.calls import Message
-from coauthor.schemas.figures import Figure, FigureIdea, FigureKind
+from coauthor.schemas.figures import Figure, FigureIdea, FigureKind, figure_name
 from coauthor.settings import Settings
 from coauthor.store import Store
 
@@ -86,9 +86,8 @@ def draw_figures(
     flags = list(step.flags)
     theory = step.theory
     taken = {figure.name for figure in figures}
-    for idea in ideas:
-        if idea.name in taken:
-            continue
+    for proposed in ideas:
+        idea = proposed.model_copy(update={"name": figure_name(proposed.name, taken)})
         taken.add(idea.name)
         figure, attempts = write_figure(ctx, step, idea, drawer, number=number, title=title)
         figures.append(figure)
