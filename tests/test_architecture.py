@@ -19,8 +19,19 @@ ALLOWED = {
     "store": {"schemas"},
     "export": {"schemas"},
     "sandbox": {"schemas"},
+    "figures": {"schemas", "sandbox", "store"},
     "examples": {"schemas", "export"},
-    "pipeline": {"schemas", "settings", "prompts", "llm", "store", "export", "sandbox", "examples"},
+    "pipeline": {
+        "schemas",
+        "settings",
+        "prompts",
+        "llm",
+        "store",
+        "export",
+        "sandbox",
+        "examples",
+        "figures",
+    },
     "copilot": {
         "schemas",
         "settings",
@@ -31,6 +42,7 @@ ALLOWED = {
         "sandbox",
         "pipeline",
         "examples",
+        "figures",
     },
     "testing": {"schemas", "llm"},
 }
