@@ -45,7 +45,8 @@ class FigureDrawer:
     make_sandbox: Callable[[], Sandbox] = sandbox_for
     limits: Limits | None = None
     rounds: int = 2
-    """Attempts after the first, each with the last error."""
+    """Attempts after the first, each with the last error (at most the model's re-asks,
+    ``COAUTHOR_REASKS``, like code that does not parse)."""
     _sandbox: Sandbox | None = None
 
     @classmethod
@@ -128,7 +129,8 @@ def write_figure(
         name=idea.name, kind=kind, caption=idea.caption, alt=idea.alt, purpose=idea.purpose
     )
     attempts = 0
-    for attempt in range(drawer.rounds + 1):
+    rounds = min(drawer.rounds, ctx.model.reasks)  # like code parts: the model's re-asks
+    for attempt in range(rounds + 1):
         attempts = attempt + 1
         source = _ask(ctx, history, kind)
         figure = figure.model_copy(update={"source": source[:30_000]})
@@ -136,7 +138,7 @@ def write_figure(
         figure = rendered(figure, step, drawer.style, drawn)
         if drawn.ok:
             break
-        if attempt < drawer.rounds:
+        if attempt < rounds:
             fence = "python" if kind == FigureKind.chart else "dot"
             history = [
                 *history,
