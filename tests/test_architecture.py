@@ -20,6 +20,7 @@ ALLOWED = {
     "export": {"schemas"},
     "sandbox": {"schemas"},
     "mutation": {"schemas", "sandbox"},
+    "figures": {"schemas", "sandbox", "store"},
     "examples": {"schemas", "export"},
     "pipeline": {
         "schemas",
@@ -31,6 +32,7 @@ ALLOWED = {
         "sandbox",
         "mutation",
         "examples",
+        "figures",
     },
     "copilot": {
         "schemas",
@@ -43,6 +45,7 @@ ALLOWED = {
         "mutation",
         "pipeline",
         "examples",
+        "figures",
     },
     "queue": {"schemas", "settings", "prompts", "llm", "store", "pipeline"},
     "testing": {"schemas", "llm"},

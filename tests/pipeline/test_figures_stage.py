@@ -17,7 +17,7 @@ from coauthor.pipeline.runner import Runner
 from coauthor.prompts import default_master
 from coauthor.sandbox import BubblewrapSandbox, Limits, SandboxUnavailableError
 from coauthor.schemas import StepSummary
-from coauthor.schemas.figures import FigureIdea, FigureKind, FigureStatus
+from coauthor.schemas.figures import FigureIdea, FigureKind, FigureStatus, figure_name
 from coauthor.store import Store
 from coauthor.testing import lessons_reply, plan_reply, step_replies
 
@@ -126,3 +126,9 @@ def test_a_figure_is_regenerated_with_an_instruction(tmp_path: Path, drawer: Fig
 def test_dot_is_found_in_the_reply() -> None:
     assert extract_dot(DOT) == "digraph { rankdir=LR; users -> split -> measure -> decide; }\n"
     assert extract_dot("digraph { a }") == "digraph { a }\n"
+
+
+def test_proposed_names_become_valid_unique_figure_names() -> None:
+    assert figure_name("Retention Curve (by cohort)!") == "retention-curve-by-cohort"
+    assert figure_name("???") == "figure"
+    assert figure_name("flow", {"flow", "flow-2"}) == "flow-3"

@@ -29,7 +29,7 @@ from coauthor.prompts import render
 from coauthor.sandbox import Limits, Sandbox, sandbox_for
 from coauthor.schemas import Step
 from coauthor.schemas.calls import Message
-from coauthor.schemas.figures import Figure, FigureIdea, FigureKind
+from coauthor.schemas.figures import Figure, FigureIdea, FigureKind, figure_name
 from coauthor.settings import Settings
 from coauthor.store import Store
 
@@ -45,7 +45,8 @@ class FigureDrawer:
     make_sandbox: Callable[[], Sandbox] = sandbox_for
     limits: Limits | None = None
     rounds: int = 2
-    """Attempts after the first, each with the last error."""
+    """Attempts after the first, each with the last error (at most the model's re-asks,
+    ``COAUTHOR_REASKS``, like code that does not parse)."""
     _sandbox: Sandbox | None = None
 
     @classmethod
@@ -86,9 +87,8 @@ def draw_figures(
     flags = list(step.flags)
     theory = step.theory
     taken = {figure.name for figure in figures}
-    for idea in ideas:
-        if idea.name in taken:
-            continue
+    for proposed in ideas:
+        idea = proposed.model_copy(update={"name": figure_name(proposed.name, taken)})
         taken.add(idea.name)
         figure, attempts = write_figure(ctx, step, idea, drawer, number=number, title=title)
         figures.append(figure)
@@ -129,7 +129,8 @@ def write_figure(
         name=idea.name, kind=kind, caption=idea.caption, alt=idea.alt, purpose=idea.purpose
     )
     attempts = 0
-    for attempt in range(drawer.rounds + 1):
+    rounds = min(drawer.rounds, ctx.model.reasks)  # like code parts: the model's re-asks
+    for attempt in range(rounds + 1):
         attempts = attempt + 1
         source = _ask(ctx, history, kind)
         figure = figure.model_copy(update={"source": source[:30_000]})
@@ -137,7 +138,7 @@ def write_figure(
         figure = rendered(figure, step, drawer.style, drawn)
         if drawn.ok:
             break
-        if attempt < drawer.rounds:
+        if attempt < rounds:
             fence = "python" if kind == FigureKind.chart else "dot"
             history = [
                 *history,

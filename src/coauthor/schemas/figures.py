@@ -4,6 +4,7 @@ images an author uploads. Each is placed in the story or theory by an anchor
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -57,11 +58,25 @@ class Figure(_Strict):
     )
 
 
+def figure_name(text: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """A valid, unused figure name made from any text (``Retention Curve!`` ->
+    ``retention-curve``; ``figure``, ``figure-2`` ... when nothing is left or it is taken)."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")[:50] or "figure"
+    if not slug[0].isalnum():
+        slug = f"f{slug}"[:50]
+    name, number = slug, 2
+    while name in taken:
+        name, number = f"{slug}-{number}", number + 1
+    return name
+
+
 class FigureIdea(_Strict):
     """A figure the model proposes for a step (drawn afterwards, one by one): what to
     show and why. Kept short: it is part of the step's structured reply."""
 
-    name: FigureName = Field(description="Short slug, e.g. retention-curve")
+    name: str = Field(min_length=1, max_length=60, description="Short slug, e.g. retention-curve")
+    """Free text here (no pattern in the schema a model's grammar must follow); made a
+    valid figure name with ``figure_name`` when the figure is drawn."""
     kind: Literal["chart", "diagram"] = Field(
         description="chart: matplotlib code; diagram: a Graphviz DOT flow or architecture"
     )
