@@ -115,9 +115,15 @@ def cancel_run(app: procrastinate.App, store: Store, run_id: int) -> None:
     store.request_cancel(run_id)
 
 
-def retry_job(app: procrastinate.App, job_id: int) -> None:
-    """Put a failed or cancelled job back on the queue (the run resumes)."""
-    app.job_manager.retry_job_by_id(job_id, retry_at=procrastinate.utils.utcnow())
+def retry_run(app: procrastinate.App, store: Store, job: QueuedJob) -> int | None:
+    """Queue a failed or cancelled job's run again, as it was queued (same author or
+    batch); the run resumes from its checkpoints. The new job's id (None: one waits)."""
+    run = store.run(job.run_id)
+    if run.status == "done":
+        return None
+    if run.status != "running":
+        store.set_run_status(run.id, "running")
+    return enqueue_run(app, run.id, verify=run.options.verify, user=job.user, batch=job.batch)
 
 
 def queue_jobs(app: procrastinate.App, *, run_id: int | None = None) -> list[QueuedJob]:
