@@ -41,9 +41,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--top", type=int, default=20)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder, Store(
-        f"sqlite:///{Path(folder) / 'bench.db'}"
-    ) as store:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Store(f"sqlite:///{Path(folder) / 'bench.db'}") as store,
+    ):
         one_run(store, args.steps)  # warm-up
         profile = cProfile.Profile()
         started = time.perf_counter()
@@ -63,9 +64,10 @@ def main() -> None:
     stats.stream = out  # type: ignore[attr-defined]
     stats.sort_stats("cumulative").print_stats("coauthor", args.top)
     print(out.getvalue())
-    with tempfile.TemporaryDirectory() as folder, Store(
-        f"sqlite:///{Path(folder) / 'bench.db'}"
-    ) as store:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Store(f"sqlite:///{Path(folder) / 'bench.db'}") as store,
+    ):
         one_run(store, args.steps)
         started = time.perf_counter()
         for _ in range(args.runs):
