@@ -7,7 +7,7 @@ import streamlit as st
 from coauthor.pipeline.library import Entry, Filters, duplicate, entries, search
 from coauthor.pipeline.samples import add_examples, example_slug
 from coauthor.schemas import Difficulty, TaskType
-from coauthor.ui import common, resources
+from coauthor.ui import batches, common, resources
 from coauthor.ui.history import history
 
 VERIFIED = {"any": None, "verified": True, "not verified": False}
@@ -27,6 +27,9 @@ def main() -> None:
         st.divider()
         st.subheader(f"History of task {selected}")
         history(int(selected))
+    st.divider()
+    with st.expander("Draft a whole backlog", icon=":material/playlist_add:"):
+        batches.section()
 
 
 def offer_examples() -> None:
