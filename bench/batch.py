@@ -136,6 +136,9 @@ def measure(
             for run in runs:
                 enqueue_run(app, run.id, verify=False, batch="bench")
             while not all(store.run(r.id).status == "done" for r in runs):
+                failed = [j for j in queue_jobs(app) if j.status == "failed"]
+                if failed:
+                    raise RuntimeError(f"runs {[j.run_id for j in failed]} failed")
                 time.sleep(0.05)
             wall = time.perf_counter() - begin
             assert all(j.status in ("succeeded", "doing") for j in queue_jobs(app))

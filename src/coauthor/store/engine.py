@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import json
 import math
 from pathlib import Path
@@ -87,9 +89,14 @@ def upgrade(engine: sa.Engine, target: str = "head") -> None:
     """Bring the schema to migration ``target``, by default the latest (a no-op when it is
     there already); alembic's CommandError when the database's revision is unknown here."""
     config = _config()
-    with engine.begin() as connection:
+    with _ALEMBIC, engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, target)
+
+
+_ALEMBIC = threading.Lock()
+"""Alembic's command context is process-global: two threads opening a store at once (a
+worker running several jobs) broke each other's upgrade with ``KeyError: 'script'``."""
 
 
 def current_revision(engine: sa.Engine) -> str | None:
