@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 IDEA ?= Students keep asking how to pick a sample size for an A/B test
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup system-deps studio demo test lint clean
+.PHONY: setup system-deps studio worker demo test lint clean
 STUDIO_PORT ?= 8501
 
 # llama.cpp is compiled for the AVX2 level, not -march=native: virtual machines may report
@@ -61,11 +61,18 @@ system-deps:
 
 setup: $(STAMP) system-deps
 
-# The studio on 127.0.0.1 only; open the printed URL in a browser.
+# The studio on 127.0.0.1 only; open the printed URL in a browser. Runs go on the job
+# queue; the studio starts a local worker (and the private queue server) on first use.
 studio: setup
 	$(BIN)/streamlit run src/coauthor/ui/app.py --server.address 127.0.0.1 \
 	  --server.port $(STUDIO_PORT) --server.headless true --browser.gatherUsageStats false \
 	  --client.showErrorDetails none --client.toolbarMode viewer --server.fileWatcherType none
+
+# Another worker for the job queue (the studio starts one itself); on another machine,
+# set COAUTHOR_QUEUE_URL and COAUTHOR_DATABASE_URL to the team's servers first.
+WORKERS ?= 2
+worker: setup
+	$(BIN)/coauthor worker --concurrency $(WORKERS)
 
 demo: setup
 	$(BIN)/coauthor new "$(IDEA)" --domain e-commerce --difficulty junior --steps 2

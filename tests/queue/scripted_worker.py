@@ -47,7 +47,7 @@ def first_unfinished_call(steps: int, done: set[str]) -> int:
 def replay(run: RunInfo, settings: Settings, store: Store) -> Model:
     """The replies of the unfinished stages; an idea with FAIL in it gets a model error."""
     if "FAIL" in run.brief.idea:
-        return ScriptedModel([ModelError("the scripted model refuses this idea")] * 20)
+        return ScriptedModel([ModelError("the scripted model refuses this idea")])
     steps = run.brief.steps
     replies = run_replies(steps)
     start = first_unfinished_call(steps, set(store.checkpoints(run.id)))

@@ -10,6 +10,7 @@ import contextlib
 import io
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +26,9 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from coauthor.pipeline.watch import pid_alive
+from coauthor.queue.app import data_folder
+from coauthor.queue.local import QueueServerError, local_folder, stop_local
+from coauthor.settings import Settings
 from coauthor.store import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -97,6 +101,14 @@ def stop_workers(db: str) -> None:
             assert not pid_alive(progress.worker_pid)
 
 
+def stop_queue_server(db: str) -> None:
+    """The private queue server the studio created for this test's data folder."""
+    folder = local_folder(data_folder(Settings(database_url=db)))
+    with contextlib.suppress(QueueServerError):
+        stop_local(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
 def studio(tmp_path: Path) -> Iterator[Studio]:
     port = free_port()
@@ -130,6 +142,7 @@ def studio(tmp_path: Path) -> Iterator[Studio]:
         try:
             stop_workers(db)
         finally:
+            stop_queue_server(db)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
             try:

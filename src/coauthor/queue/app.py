@@ -32,6 +32,14 @@ def queue_url(settings: Settings) -> str:
     return local_queue_url(local_folder(data_folder(settings)))
 
 
+def queue_in_use(settings: Settings) -> bool:
+    """Whether this installation has a queue to ask: a configured one, or a private one
+    that was created before (a page that only looks never creates one)."""
+    if settings.queue_url:
+        return True
+    return (local_folder(data_folder(settings)) / "data" / "PG_VERSION").exists()
+
+
 def libpq_url(url: str) -> str:
     """``postgresql+psycopg://...`` (SQLAlchemy's spelling) as libpq reads it."""
     parsed = make_url(url)

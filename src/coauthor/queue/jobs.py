@@ -8,6 +8,7 @@ in a worker (``coauthor.queue.worker``).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,13 +42,31 @@ def generate(
 ) -> None:
     """Execute run ``run_id`` (resuming from its checkpoints); raise if it failed."""
     settings = Settings()
-    with Store(settings.database_url) as store:
-        settings = studio_settings(store, settings)
-    code = work(settings, run_id, verify=verify, take_over=True, model_factory=model_factory)
+    store = worker_store(settings.database_url)
+    settings = studio_settings(store, settings)
+    code = work(
+        settings,
+        run_id,
+        verify=verify,
+        take_over=True,
+        model_factory=model_factory,
+        store=store,
+    )
     if code != 0:
-        with Store(settings.database_url) as store:
-            error = store.run(run_id).error
-        raise RunFailedInQueueError(error or f"run {run_id} failed")
+        raise RunFailedInQueueError(store.run(run_id).error or f"run {run_id} failed")
+
+
+_stores: dict[str, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def worker_store(url: str) -> Store:
+    """One store (engine, connection pool) per database for all the jobs of this process:
+    opening one checks the schema's migrations, which cost more than a short stage."""
+    with _stores_lock:
+        if url not in _stores:
+            _stores[url] = Store(url)
+        return _stores[url]
 
 
 @dataclass(frozen=True)
@@ -115,9 +134,15 @@ def cancel_run(app: procrastinate.App, store: Store, run_id: int) -> None:
     store.request_cancel(run_id)
 
 
-def retry_job(app: procrastinate.App, job_id: int) -> None:
-    """Put a failed or cancelled job back on the queue (the run resumes)."""
-    app.job_manager.retry_job_by_id(job_id, retry_at=procrastinate.utils.utcnow())
+def retry_run(app: procrastinate.App, store: Store, job: QueuedJob) -> int | None:
+    """Queue a failed or cancelled job's run again, as it was queued (same author or
+    batch); the run resumes from its checkpoints. The new job's id (None: one waits)."""
+    run = store.run(job.run_id)
+    if run.status == "done":
+        return None
+    if run.status != "running":
+        store.set_run_status(run.id, "running")
+    return enqueue_run(app, run.id, verify=run.options.verify, user=job.user, batch=job.batch)
 
 
 def queue_jobs(app: procrastinate.App, *, run_id: int | None = None) -> list[QueuedJob]:

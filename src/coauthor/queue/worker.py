@@ -110,8 +110,17 @@ def serve(settings: Settings, *, concurrency: int = 1, name: str | None = None) 
     url = queue_url(settings)
     app = open_app(url)
     apply_schema(app, url)
+    warm_up()
     label = name or f"{socket.gethostname()}:{os.getpid()}"
     asyncio.run(_serve(app, concurrency, label, timing_from_env()))
+
+
+def warm_up() -> None:
+    """Import what every run needs before taking the first job (the exemplar index's
+    scikit-learn takes seconds to import), so a job's time is its own."""
+    from coauthor.pipeline.similarity import Index
+
+    Index(["warm up"])
 
 
 def prepare(settings: Settings) -> procrastinate.App:

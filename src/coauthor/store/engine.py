@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,11 @@ def make_engine(url: str) -> sa.Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
+            # WAL with synchronous=NORMAL: a commit survives a killed process (the
+            # write-ahead log is in the OS's hands) and only an OS crash or power loss
+            # can lose the last commits; it saves an fsync per commit, the biggest
+            # cost of a run's stage on a busy disk (bench/overhead.py).
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     return engine
@@ -82,9 +88,14 @@ def upgrade(engine: sa.Engine, target: str = "head") -> None:
     """Bring the schema to migration ``target``, by default the latest (a no-op when it is
     there already); alembic's CommandError when the database's revision is unknown here."""
     config = _config()
-    with engine.begin() as connection:
+    with _ALEMBIC, engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, target)
+
+
+_ALEMBIC = threading.Lock()
+"""Alembic's command context is process-global: two threads opening a store at once (a
+worker running several jobs) broke each other's upgrade with ``KeyError: 'script'``."""
 
 
 def current_revision(engine: sa.Engine) -> str | None:

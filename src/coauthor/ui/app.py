@@ -27,6 +27,7 @@ def main() -> None:
     pages = [
         st.Page(common.NEW_TASK, title="New task", icon=":material/add:", url_path="new"),
         st.Page(common.RUN_VIEW, title="Run", icon=":material/play_circle:", url_path="run"),
+        st.Page(common.QUEUE, title="Queue", icon=":material/queue:", url_path="queue"),
         st.Page(common.EDITOR, title="Task editor", icon=":material/edit:", url_path="editor"),
         st.Page(common.COPILOT, title="Copilot", icon=":material/forum:", url_path="copilot"),
         st.Page(

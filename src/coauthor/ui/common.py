@@ -23,6 +23,7 @@ log = logging.getLogger("coauthor.ui")
 
 NEW_TASK = "views/new_task.py"
 RUN_VIEW = "views/run_view.py"
+QUEUE = "views/queue_view.py"
 EDITOR = "views/task_editor.py"
 LIBRARY = "views/library.py"
 SETTINGS = "views/studio_settings.py"

@@ -22,6 +22,7 @@ from coauthor.llm.base import Model
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.context import Context, master_text
 from coauthor.pipeline.studio import studio_settings
+from coauthor.queue.app import queue_in_use
 from coauthor.queue.jobs import cancel_run, enqueue_run, queue_jobs
 from coauthor.queue.worker import prepare, start_local_worker
 from coauthor.schemas import Language
@@ -164,7 +165,7 @@ def launch(config: Settings, run_id: int) -> None:
 
 def cancel(run_id: int) -> None:
     """Cancel a waiting run at once; ask a running one to stop at its next stage."""
-    if _launcher is not None:
+    if _launcher is not None or not queue_in_use(base_settings()):
         store().request_cancel(run_id)
         return
     cancel_run(queue(), store(), run_id)
@@ -178,7 +179,7 @@ def author() -> str:
 def job_status(run_id: int) -> str | None:
     """The status of the run's newest job on the queue ("none" when it has none); None
     when runs are not on the queue (tests start them in threads)."""
-    if _launcher is not None:
+    if _launcher is not None or not queue_in_use(base_settings()):
         return None
     jobs = queue_jobs(queue(), run_id=run_id)
     return jobs[0].status if jobs else "none"

@@ -9,7 +9,7 @@ from coauthor.pipeline.library import Entry, Filters, duplicate, entries, search
 from coauthor.pipeline.samples import Added, add_examples, example_slug
 from coauthor.pipeline.verify import Checker
 from coauthor.schemas import Difficulty, TaskType
-from coauthor.ui import common, resources
+from coauthor.ui import batches, common, resources
 from coauthor.ui.history import history
 
 VERIFIED = {"any": None, "verified": True, "not verified": False}
@@ -29,6 +29,9 @@ def main() -> None:
         st.divider()
         st.subheader(f"History of task {selected}")
         history(int(selected))
+    st.divider()
+    with st.expander("Draft a whole backlog", icon=":material/playlist_add:"):
+        batches.section()
 
 
 def offer_examples() -> None:

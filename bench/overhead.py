@@ -1,0 +1,80 @@
+"""The pipeline's own time per step with an instant model (no sandbox): store,
+checkpoints, progress, templates, validation. Profiles the runs and prints the top
+entries, so the biggest costs can be found and cut.
+
+    .venv/bin/python bench/overhead.py [--runs 5] [--steps 4] [--top 20]
+
+The first run is a warm-up (imports, the exemplar index) and is not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import tempfile
+import time
+from pathlib import Path
+
+from coauthor.llm.testing import ScriptedModel
+from coauthor.pipeline.brief import make_brief
+from coauthor.pipeline.progress import StoreEvents
+from coauthor.pipeline.runner import Runner, start_run
+from coauthor.store import Store
+from coauthor.testing import run_replies
+
+
+def one_run(store: Store, steps: int) -> None:
+    run = start_run(store, make_brief("An idea for the overhead bench", steps=steps), model="x")
+    model = ScriptedModel(run_replies(steps))
+    events = StoreEvents(store, run.id)
+    shown = model.hooked(on_text=events.text)
+    events.usage = shown.usage
+    Runner(store, shown, master="Be clear.", events=events).execute(run.id)
+    events.flush(force=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--top", type=int, default=20)
+    args = parser.parse_args()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Store(f"sqlite:///{Path(folder) / 'bench.db'}") as store,
+    ):
+        one_run(store, args.steps)  # warm-up
+        profile = cProfile.Profile()
+        started = time.perf_counter()
+        profile.enable()
+        for _ in range(args.runs):
+            one_run(store, args.steps)
+        profile.disable()
+        elapsed = time.perf_counter() - started
+    per_step = elapsed / (args.runs * args.steps) * 1000
+    print(f"{args.runs} runs x {args.steps} steps: {elapsed:.2f} s, {per_step:.1f} ms per step")
+    print("(profiled: the profiler itself adds time; the figure without it is below)")
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.sort_stats("tottime").print_stats(args.top)
+    print(out.getvalue())
+    out = io.StringIO()
+    stats.stream = out  # type: ignore[attr-defined]
+    stats.sort_stats("cumulative").print_stats("coauthor", args.top)
+    print(out.getvalue())
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Store(f"sqlite:///{Path(folder) / 'bench.db'}") as store,
+    ):
+        one_run(store, args.steps)
+        started = time.perf_counter()
+        for _ in range(args.runs):
+            one_run(store, args.steps)
+        elapsed = time.perf_counter() - started
+    print(f"without the profiler: {elapsed / (args.runs * args.steps) * 1000:.1f} ms per step")
+
+
+if __name__ == "__main__":
+    main()
