@@ -218,3 +218,20 @@ def test_states_say_rendered_failed_and_stale(sandbox: Sandbox) -> None:
     restyled = HouseStyle(palette=["#123456", "#654321"])
     assert {s.state for s in figure_states(step, restyled)} == {"stale", "failed"}
     assert figure_states(step)[0].state == "rendered"  # without a style: the code alone
+
+
+def test_a_dark_style_in_the_code_still_comes_out_in_the_house_style(sandbox: Sandbox) -> None:
+    code = (
+        "import matplotlib.pyplot as plt\n"
+        "plt.style.use('dark_background')\n"
+        "fig, ax = plt.subplots(facecolor='black')\n"
+        "ax.plot([1, 2, 3], [2, 1, 3])\n"
+        "ax.set_title('Dark')\n"
+        "ax.set_xlabel('x')\n"
+    )
+    drawn = draw_chart(code, solution="", style=default_style(), sandbox=sandbox)
+    assert drawn.ok, drawn.error
+    seen = pixels(drawn.png)
+    assert (0, 0, 0) not in seen and (255, 255, 255) not in seen
+    assert (251, 250, 247) in seen  # the house background #fbfaf7
+    assert (31, 41, 55) in seen  # the house text colour #1f2937 (title, labels)

@@ -198,12 +198,15 @@ def restyle_text(text: Text, style: Style) -> None:
         white = min(r, g, b) > 0.93
     except (ValueError, TypeError):
         white = False
+    axes = text.axes
+    # white stays white only on the data (labels on dark heat-map cells): titles, axis
+    # labels, ticks and legends sit on the house background
+    white = white and axes is not None and any(text is own for own in axes.texts)
     if isinstance(text, Annotation):
         text.set_color(style["annotation_colour"])
         text.set_fontsize(style["annotation_size"])
     elif not white:
         text.set_color(style["text"])
-    axes = text.axes
     titles = () if axes is None else (axes.title, getattr(axes, "_left_title", None))
     if any(text is title for title in titles):
         text.set_fontsize(style["title_size"])
