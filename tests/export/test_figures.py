@@ -29,7 +29,7 @@ from coauthor.export import exporter, figures
 from coauthor.export.base import ExportOptions
 from coauthor.export.notion import NotionExporter
 from coauthor.schemas import Task
-from coauthor.schemas.figures import Figure, FigureKind, FigureStatus
+from coauthor.schemas.figures import Figure, FigureKind, FigureStatus, code_digest
 
 TOKEN = "ntn_local_test_token_figures_0123456789"
 FIGURE_STATES = [
@@ -189,6 +189,22 @@ def test_figure_states_are_shown_with_the_verdict_in_every_format(tmp_path: Path
             assert line in text, name
     plain = exporter("markdown").export(make_task(), tmp_path / "plain", task_id=1, revision=1)
     assert "Figures:" not in "\n".join(p.read_text() for p in plain.rglob("*.md"))
+
+
+def test_a_chart_whose_solution_changed_since_it_was_drawn_is_said_to_be_stale(
+    tmp_path: Path,
+) -> None:
+    task = make_task_with_figures()
+    step = task.steps[0]
+    chart = next(f for f in step.figures if f.kind == FigureKind.chart)
+    drawn = chart.model_copy(update={"drawn_from": code_digest(chart, step.solution)[:32]})
+    step.figures = [drawn if f.name == chart.name else f for f in step.figures]
+    fresh = exporter("markdown").export(task, tmp_path / "fresh", task_id=1, revision=1)
+    assert "stale" not in "\n".join(p.read_text() for p in fresh.rglob("*.md"))
+    task.steps[0] = step.model_copy(update={"solution": step.solution + "\n# changed\n"})
+    moved = exporter("markdown").export(task, tmp_path / "moved", task_id=1, revision=2)
+    text = "\n".join(p.read_text() for p in moved.rglob("*.md"))
+    assert f"{chart.name} (chart): stale: its code or the step's solution changed" in text
 
 
 # -- notebooks ------------------------------------------------------------------------

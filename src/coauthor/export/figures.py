@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from coauthor.schemas import Step
-from coauthor.schemas.figures import FIGURE_ANCHOR, Figure, FigureStatus
+from coauthor.schemas.figures import FIGURE_ANCHOR, Figure, FigureStatus, is_stale
 
 ANCHOR = re.compile(
     r"!\[(?P<caption>[^\]\n]*)\]\("
@@ -109,8 +109,10 @@ def file_name(number: int, name: str, image: Image) -> str:
     return f"step-{number:02d}-{name}.{image.extension}"
 
 
-def state(figure: Figure) -> str:
-    """The figure's state in words, for the verdict: rendered, failed (why), not rendered.
+def state(figure: Figure, step: Step | None = None) -> str:
+    """The figure's state in words, for the verdict: rendered, stale (its code or the
+    step's solution changed since it was drawn; known only with ``step``), failed (why),
+    not rendered.
 
     A figure whose last drawing failed but that keeps the images of an earlier one is
     shown with those images, and said to have failed.
@@ -121,6 +123,8 @@ def state(figure: Figure) -> str:
         # a failed re-render keeps the last good images: the export shows those
         return said + ("; shown is its last good rendering" if found.images else "")
     if found.images:
+        if step is not None and is_stale(figure, step.solution):
+            return "stale: its code or the step's solution changed since it was drawn"
         return "rendered"
     if figure.status is FigureStatus.rendered:
         return f"rendered, but not usable: {found.problem}"

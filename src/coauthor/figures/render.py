@@ -3,7 +3,6 @@ or stale (drawn from code or a style that has changed since)."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -12,17 +11,14 @@ from coauthor.figures.style import HouseStyle
 from coauthor.sandbox import Limits, Sandbox
 from coauthor.schemas import Step
 from coauthor.schemas.figures import Figure, FigureKind, FigureStatus
+from coauthor.schemas.figures import code_digest as schema_digest
 
 State = Literal["rendered", "failed", "stale", "pending"]
 
 
 def code_digest(step: Step, figure: Figure) -> str:
-    """What a figure is drawn from besides the style: its source and, for a chart (which
-    may import it), the step's solution."""
-    parts = [figure.kind.value, figure.source]
-    if figure.kind == FigureKind.chart:
-        parts.append(step.solution)
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+    """What a figure is drawn from besides the style (see ``schemas.figures.code_digest``)."""
+    return schema_digest(figure, step.solution)
 
 
 def drawn_from(step: Step, figure: Figure, style: HouseStyle) -> str:

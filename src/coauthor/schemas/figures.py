@@ -4,6 +4,7 @@ images an author uploads. Each is placed in the story or theory by an anchor
 
 from __future__ import annotations
 
+import hashlib
 import re
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -83,3 +84,23 @@ class FigureIdea(_Strict):
     caption: str = Field(min_length=1, max_length=200)
     alt: str = Field(default="", max_length=300, description="Alt text: what the image shows")
     purpose: str = Field(default="", max_length=300, description="What it shows and why")
+
+
+def code_digest(figure: Figure, solution: str) -> str:
+    """What a figure is drawn from besides the house style: its source and, for a chart
+    (which may import it), the step's solution. ``drawn_from`` starts with 32 hex digits
+    of it, so a figure whose code changed since it was drawn is stale."""
+    parts = [figure.kind.value, figure.source]
+    if figure.kind == FigureKind.chart:
+        parts.append(solution)
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def is_stale(figure: Figure, solution: str) -> bool:
+    """A drawn chart or diagram whose source or step solution changed since it was drawn
+    (one that does not say what it was drawn from is not judged)."""
+    if figure.kind == FigureKind.upload or figure.status != FigureStatus.rendered:
+        return False
+    if not figure.drawn_from:
+        return False
+    return figure.drawn_from[:32] != code_digest(figure, solution)[:32]
