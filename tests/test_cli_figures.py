@@ -75,3 +75,22 @@ def test_a_figure_that_fails_is_reported_and_the_exit_code_says_so(store: Store)
     code, out, _ = cli("figures", "render", str(info.id))
     assert code == 1
     assert "figure curve (chart): failed: ValueError: nope" in out
+
+
+def test_verify_reports_each_figure_and_a_stale_one_after_the_solution_changed(
+    store: Store,
+) -> None:
+    info = store.create_task(task_with_figures())
+    assert cli("figures", "render", str(info.id))[0] == 0
+    drawn = store.revision(info.id).task
+    changed = drawn.steps[0].model_copy(update={"solution": SOLUTION + "\n# changed\n"})
+    store.add_revision(info.id, drawn.model_copy(update={"steps": [changed]}), source="edit")
+    code, out, err = cli("verify", str(info.id), "--no-mutation")
+    assert "figure curve (chart): stale" in out, out + err
+    assert "figure flow (diagram): rendered" in out
+    _, out, err = cli("verify", str(info.id), "--no-mutation", "--json")
+    [step] = json.loads(out)["steps"]
+    assert {f["name"]: f["state"] for f in step["figures"]} == {
+        "curve": "stale",
+        "flow": "rendered",
+    }

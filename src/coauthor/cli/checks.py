@@ -18,6 +18,7 @@ from coauthor.cli.app import (
     open_store,
     settings,
 )
+from coauthor.figures import figure_states
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.context import Context, master_text
 from coauthor.pipeline.equivalents import mark_equivalent
@@ -38,7 +39,15 @@ MODES: dict[str, Mode] = {
 def verdict_fields(number: int, step: Step) -> dict[str, object]:
     """A step's verdict as the JSON commands print it (``None`` fields: not verified yet)."""
     verdict = step.verdict
-    fields: dict[str, object] = {"number": number, "title": step.title, "flags": step.flags}
+    fields: dict[str, object] = {
+        "number": number,
+        "title": step.title,
+        "flags": step.flags,
+        "figures": [
+            {"name": f.name, "kind": f.kind, "state": f.state, "detail": f.detail}
+            for f in figure_states(step)
+        ],
+    }
     if verdict is None:
         return {**fields, "verified": None}
     survivors = [m.id for m in verdict.mutation.survivors] if verdict.mutation else []
@@ -196,4 +205,6 @@ def print_verdicts(saved: RevisionInfo, *, steps: list[int] | None, as_json: boo
         typer.echo(verdict_line(number, item.verdict))
         if item.verdict is not None and (survivors := survivor_lines(item.verdict.mutation)):
             typer.echo(survivors)
+        for figure in figure_states(item):
+            typer.echo(f"    {figure.line()}")
     err.print(f"saved as revision {saved.number} of task {saved.task_id}", highlight=False)
