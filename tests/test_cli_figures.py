@@ -85,7 +85,7 @@ def test_verify_reports_each_figure_and_a_stale_one_after_the_solution_changed(
     drawn = store.revision(info.id).task
     changed = drawn.steps[0].model_copy(update={"solution": SOLUTION + "\n# changed\n"})
     store.add_revision(info.id, drawn.model_copy(update={"steps": [changed]}), source="edit")
-    code, out, err = cli("verify", str(info.id), "--no-mutation")
+    _, out, err = cli("verify", str(info.id), "--no-mutation")
     assert "figure curve (chart): stale" in out, out + err
     assert "figure flow (diagram): rendered" in out
     _, out, err = cli("verify", str(info.id), "--no-mutation", "--json")
