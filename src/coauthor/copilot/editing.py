@@ -6,6 +6,8 @@ note), re-verified through the session's checking seam.
 
 from __future__ import annotations
 
+import re
+
 from coauthor.copilot.checking import (
     open_task,
     problems,
@@ -20,9 +22,12 @@ from coauthor.copilot.results import Edited, WhichPart
 from coauthor.copilot.session import CopilotError, Reply, Request, Session
 from coauthor.pipeline.context import Context
 from coauthor.pipeline.edit import Part, add_tests, regenerate, replace_step
+from coauthor.pipeline.figures import FigureDrawer, draw_figures
+from coauthor.pipeline.labels import one_line
 from coauthor.pipeline.recheck import add_tests_for_survivors
 from coauthor.pipeline.strengthen import survivors, trials_for
 from coauthor.schemas import Language, Step
+from coauthor.schemas.figures import FigureIdea, FigureStatus, figure_name
 from coauthor.store import ConflictError, RevisionInfo
 
 
@@ -31,6 +36,8 @@ def edit_step(session: Session, request: Request) -> Reply:
     lang = request.language
     head = open_task(session, lang)
     number = step_number(request, head.task)
+    if request.slots.figure is not None:
+        return add_figure(session, request, head, number, request.slots.figure)
     if request.slots.part is None:
         return Reply(
             say("which_part", lang, step=number),
@@ -51,6 +58,59 @@ def edit_step(session: Session, request: Request) -> Reply:
         status=status,
     )
     result = Edited(step=number, part=part, verified=_verified(task.steps[number - 1]))
+    return Reply(
+        text, Intent.edit_step, revision=saved.number, links=(task_link(saved),), result=result
+    )
+
+
+_WANTED = re.compile(
+    r"(?:chart|graph|plot|diagram|figure|picture|image|histogram|график|диаграмм[а-я]*|"
+    r"схем[а-я]*|рисун[а-я]*)\s+(?:of|showing|with|for|about|—|-|:)?\s*(?P<what>.+?)"
+    r"(?:\s+(?:to|in|into|on|for|в|на|к|для)\s+(?:the\s+)?(?:\w+\s+)?(?:step|шаг)\b.*)?$",
+    re.IGNORECASE,
+)
+
+
+def _caption(text: str) -> str:
+    """What the picture should show, as the author put it ("the retention curve")."""
+    found = _WANTED.search(text.strip().rstrip(".!?"))
+    wanted = found.group("what").strip(" .,:;") if found else ""
+    return (wanted or text.strip())[:200]
+
+
+def add_figure(
+    session: Session, request: Request, head: RevisionInfo, number: int, kind: str
+) -> Reply:
+    """Draw the picture the message asks for into step ``number`` and save it; a figure
+    that cannot be drawn is kept, failed and flagged, and the reply says so."""
+    lang = request.language
+    step = head.task.steps[number - 1]
+    caption = _caption(request.text)
+    idea = FigureIdea(
+        name=figure_name(caption, {f.name for f in step.figures}),
+        kind="diagram" if kind == "diagram" else "chart",
+        caption=caption,
+        alt=caption[:300],
+        purpose=request.text[:300],
+    )
+    ctx = Context(session.llm(), session.master, head.task.brief.language)
+    drawer = FigureDrawer.for_store(session.store)
+    drawn = draw_figures(ctx, step, [idea], drawer, number=number, title=head.task.title)
+    task = replace_step(head.task, number, drawn)
+    saved = save(session, head, task, note=request.text, lang=lang)
+    figure = drawn.figures[-1]
+    values = {
+        "step": number,
+        "kind": idea.kind,
+        "kind_ru": "график" if idea.kind == "chart" else "диаграмма",
+        "name": figure.name,
+        "revision": saved.number,
+    }
+    if figure.status is FigureStatus.rendered:
+        text = say("figure_added", lang, **values)
+    else:
+        text = say("figure_failed", lang, error=one_line(figure.error, limit=160), **values)
+    result = Edited(step=number, part=None, verified=_verified(drawn))
     return Reply(
         text, Intent.edit_step, revision=saved.number, links=(task_link(saved),), result=result
     )

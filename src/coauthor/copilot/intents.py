@@ -47,6 +47,8 @@ class Slots:
     last_step: bool = False
     repair: bool = False
     """The message asks to fix what fails (repair rounds), not only to check it."""
+    figure: str | None = None
+    """The message asks for a picture: "chart" (plotting code) or "diagram" (DOT)."""
 
     def as_dict(self) -> dict[str, object]:
         values = {"step": self.step, "part": self.part, "format": self.format}

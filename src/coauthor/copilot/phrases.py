@@ -38,6 +38,18 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "Step {step}: the {part} is rewritten (revision {revision}). {status}",
         "Шаг {step}: переписано — {part} (ревизия {revision}). {status}",
     ),
+    "figure_added": (
+        "Step {step}: the {kind} '{name}' is drawn and placed in the theory (revision "
+        "{revision}); change it on the step's Figures tab.",
+        "Шаг {step}: {kind_ru} '{name}' нарисован(а) и вставлен(а) в теорию (ревизия "
+        "{revision}); поправить можно на вкладке Figures шага.",
+    ),
+    "figure_failed": (
+        "Step {step}: the {kind} '{name}' could not be drawn ({error}); it is kept, "
+        "flagged, in revision {revision}: fix its code on the step's Figures tab.",
+        "Шаг {step}: {kind_ru} '{name}' не нарисован(а) ({error}); сохранено с флагом в "
+        "ревизии {revision}: поправьте код на вкладке Figures шага.",
+    ),
     "tests_added": (
         "Step {step}: the tests are extended (revision {revision}). {status}",
         "Шаг {step}: тесты дополнены (ревизия {revision}). {status}",

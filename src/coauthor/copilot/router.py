@@ -122,9 +122,12 @@ def _merged(rules: Slots, reply: RouteReply, *, steps: int | None) -> Slots:
     step = rules.step if rules.step is not None else reply.step
     if step is not None and steps is not None and step > steps:
         step = rules.step
+    part = rules.part or (reply.part.value if reply.part else None)
     return Slots(
         step=step,
-        part=rules.part or (reply.part.value if reply.part else None),
+        part=None if rules.figure else part,
         format=rules.format or (reply.format.value if reply.format else None),
         last_step=rules.last_step,
+        repair=rules.repair,
+        figure=rules.figure,
     )

@@ -99,6 +99,22 @@ _PARTS = {
 }
 _PART_PATTERNS = {part: re.compile(pattern) for part, pattern in _PARTS.items()}
 
+# a picture asked for: a diagram (a flow drawn from DOT) or a chart (plotting code);
+# "plot of"/"plot showing" is a chart, a bare "plot" stays the story's plot
+_DIAGRAM = re.compile(r"\bdiagrams?\b|\bflow ?charts?\b|диаграмм|схем[а-я]*\b")
+_CHART = re.compile(
+    r"\bcharts?\b|\bgraphs?\b|\bplots? (?:of|showing|with)\b|\bhistograms?\b|"
+    r"\bfigures?\b|\bvisuali[sz]|\bpictures?\b|\bimages?\b|график|гистограмм|рисун|"
+    r"картинк|визуализ|изображени"
+)
+
+# with a part named too ("fix the graph traversal in the solution"), a picture is meant
+# only when the message asks to draw or add one
+_DRAW = re.compile(
+    r"\b(?:add|draw|insert|put|include|plot|visuali[sz]e|illustrate|show)\b|"
+    r"добав|нарису|встав|покаж|проиллюстр|визуализ"
+)
+
 _FORMATS = {
     "nbgrader": r"\bnb[\s-]?grader|нбгрейдер",
     "otter": r"\botter|оттер|\bотер",
@@ -132,7 +148,18 @@ def extract(text: str, *, steps: int | None = None) -> Slots:
     if last and steps:
         number = steps
     repair = _REPAIR.search(norm) is not None
-    return Slots(step=number, part=_part(norm), format=_format(norm), last_step=last, repair=repair)
+    part = _part(norm)
+    figure = "diagram" if _DIAGRAM.search(norm) else "chart" if _CHART.search(norm) else None
+    if figure is not None and part is not None and not _DRAW.search(norm):
+        figure = None
+    return Slots(
+        step=number,
+        part=None if figure else part,
+        format=_format(norm),
+        last_step=last,
+        repair=repair,
+        figure=figure,
+    )
 
 
 def _step_number(norm: str) -> int | None:
