@@ -55,7 +55,7 @@ def test_new_json_prints_one_object_and_the_task_is_stored(
     assert code == 0 and len(shown["task"]["steps"]) == 2 and shown["revision"] == 1
     first = shown["task"]["steps"][0]
     assert "\nimport pytest\n" in first["tests"] and "def test_positive_uplift" in first["tests"]
-    assert [c["name"] for c in first["cases"]][0] == "positive_uplift"
+    assert first["cases"][0]["name"] == "positive_uplift"
 
     code, out, _ = cli("list", "--json")
     listed = json.loads(out)
