@@ -85,7 +85,7 @@ def test_verdicts_appear_per_step(
     runs.join(timeout=120)
     app = open_page("run", query={"run": str(run_id)})
     verdicts = [t for t in texts(app, "success") if t.startswith("Step")]
-    assert len(verdicts) == 2 and all("verified — 3 tests" in t for t in verdicts), verdicts
+    assert len(verdicts) == 2 and all("verified — 4 tests" in t for t in verdicts), verdicts
     assert any("Finished: all 2 steps verified" in t for t in texts(app, "success"))
     assert not any(label == "Cancel run" for label in labels(app))
 
