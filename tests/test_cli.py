@@ -53,7 +53,9 @@ def test_new_json_prints_one_object_and_the_task_is_stored(
     code, out, _ = cli("show", "1", "--json")
     shown = json.loads(out)
     assert code == 0 and len(shown["task"]["steps"]) == 2 and shown["revision"] == 1
-    assert shown["task"]["steps"][0]["tests"].startswith("import pytest")
+    first = shown["task"]["steps"][0]
+    assert "\nimport pytest\n" in first["tests"] and "def test_positive_uplift" in first["tests"]
+    assert first["cases"][0]["name"] == "positive_uplift"
 
     code, out, _ = cli("list", "--json")
     listed = json.loads(out)

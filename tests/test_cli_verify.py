@@ -44,7 +44,7 @@ def test_new_verifies_every_step_and_reports_the_verdicts(scripted: ScriptedMode
     steps = json.loads(out)["steps"]
     assert [s["verified"] for s in steps] == [True, True]
     first = steps[0]
-    assert first["tests"] == 3 and first["coverage"] == pytest.approx(100.0)
+    assert first["tests"] == 4 and first["coverage"] == pytest.approx(100.0)  # 3 cases, 1 more
     assert first["weak_tests"] == [] and first["isolation"]
     assert set(first["starter_outcomes"].values()) <= {"failed", "error"}
 
@@ -91,7 +91,7 @@ def test_verify_rejects_a_step_that_does_not_exist(scripted: ScriptedModel) -> N
 def test_tests_that_fake_a_pass_never_verify_a_step(scripted: ScriptedModel) -> None:
     faking = TESTS + "\n\nimport os\nos._exit(0)\n"
     replies = run_replies(1)
-    replies[4] = f"```python\n{faking}```"
+    replies[5] = f"```python\n{faking}```"  # the further tests (after the cases)
     scripted.add(*replies)
     code, out, err = cli("new", "idea", "--steps", "1", "--no-verify", "--json")
     assert code == 0, err

@@ -37,7 +37,8 @@ def start(
     replies = run_replies(2, lessons=False)[1:]
     if weak_step is not None:
         weak = "```python\ndef test_nothing():\n    assert True\n```"
-        replies[(weak_step - 1) * 4 + 2] = weak  # draft, solution, tests, summary per step
+        # draft, solution, test cases, further tests, summary per step
+        replies[(weak_step - 1) * 5 + 3] = weak
     runs.model = GatedModel(replies, hold_at=hold_at or 10_000)
     runs.launch(Settings(), run.id)
     return run.id
@@ -84,7 +85,7 @@ def test_verdicts_appear_per_step(
     runs.join(timeout=120)
     app = open_page("run", query={"run": str(run_id)})
     verdicts = [t for t in texts(app, "success") if t.startswith("Step")]
-    assert len(verdicts) == 2 and all("verified — 3 tests" in t for t in verdicts), verdicts
+    assert len(verdicts) == 2 and all("verified — 4 tests" in t for t in verdicts), verdicts
     assert any("Finished: all 2 steps verified" in t for t in texts(app, "success"))
     assert not any(label == "Cancel run" for label in labels(app))
 
@@ -127,9 +128,9 @@ def test_cancel_then_resume(
 
 
 def _replies_done(done: set[str]) -> int:
-    """Replies the run used before it stopped: a step is 3 replies, a summary 1."""
+    """Replies the run used before it stopped: a step is 4 replies, a summary 1."""
     used = 0
-    for stage, count in (("step:1", 3), ("summary:1", 1), ("step:2", 3), ("summary:2", 1)):
+    for stage, count in (("step:1", 4), ("summary:1", 1), ("step:2", 4), ("summary:2", 1)):
         if stage in done:
             used += count
     return used
