@@ -8,6 +8,8 @@ from platformdirs import user_data_path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from coauthor.schemas.metrics import ModelPrice
+
 
 def default_database_url() -> str:
     folder = user_data_path("coauthor", appauthor=False)
@@ -88,3 +90,8 @@ class Settings(BaseSettings):
     sandbox_cpu_seconds: int = Field(default=30, ge=1)
     sandbox_memory_mb: int = Field(default=2048, ge=256)
     sandbox_wall_seconds: float = Field(default=90.0, gt=0)
+    prices: dict[str, ModelPrice] = Field(
+        default_factory=dict,
+        description='Price per million tokens by model, as JSON: {"gpt-4o-mini": '
+        '{"input": 0.15, "output": 0.6}}; the logbook and metrics cost the calls of these',
+    )
