@@ -30,6 +30,16 @@ SECRET = "sk-test-abcdefghijklmnopqrstuvwxyz"
 PRICES = {"gpt-4o-mini": ModelPrice(input=0.15, output=0.6)}
 
 
+@pytest.fixture
+def prices() -> dict[str, ModelPrice]:
+    return dict(PRICES)
+
+
+@pytest.fixture
+def secret() -> str:
+    return SECRET
+
+
 @dataclass
 class Clock:
     now: datetime = field(default_factory=lambda: datetime(2026, 11, 1, tzinfo=UTC))

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from tests.metrics.conftest import PRICES, SECRET
 
 from coauthor.metrics.logbook import LogFilter, call_cost, logbook
-from coauthor.schemas.metrics import LogKind
+from coauthor.schemas.metrics import LogKind, ModelPrice
 from coauthor.store import Store
 
 
-def test_everything_is_logged_with_its_cost(library: Store) -> None:
-    book = logbook(library, PRICES)
+def test_everything_is_logged_with_its_cost(library: Store, prices: dict[str, ModelPrice]) -> None:
+    book = logbook(library, prices)
     kinds = [(i.kind, i.stage) for i in book.items]
     assert kinds == [
         (LogKind.call, "draft:1"),  # at the same moment, the calls come before the decisions
@@ -42,27 +41,27 @@ def test_everything_is_logged_with_its_cost(library: Store) -> None:
     assert book.by_day["2026-11-03"].decisions == 1
 
 
-def test_secrets_stay_redacted(library: Store) -> None:
-    text = logbook(library, PRICES).model_dump_json()
-    assert SECRET not in text
+def test_secrets_stay_redacted(library: Store, prices: dict[str, ModelPrice], secret: str) -> None:
+    text = logbook(library, prices).model_dump_json()
+    assert secret not in text
     assert "tighter story [redacted]" in text and "timeout with [redacted]" in text
 
 
-def test_filters(library: Store) -> None:
-    only = logbook(library, PRICES, LogFilter(task_id=1, stage="draft"))
+def test_filters(library: Store, prices: dict[str, ModelPrice]) -> None:
+    only = logbook(library, prices, LogFilter(task_id=1, stage="draft"))
     assert [i.stage for i in only.items] == ["draft:1"]
-    rita = logbook(library, PRICES, LogFilter(user="rita"))
+    rita = logbook(library, prices, LogFilter(user="rita"))
     assert [(i.stage, i.detail) for i in rita.items] == [("approve", "in review -> approved: fine")]
-    late = logbook(library, PRICES, LogFilter(since=datetime(2026, 11, 5, tzinfo=UTC)))
+    late = logbook(library, prices, LogFilter(since=datetime(2026, 11, 5, tzinfo=UTC)))
     assert [i.task_id for i in late.items] == [2, 2]
 
 
-def test_price_by_full_or_bare_model_name() -> None:
-    assert call_cost("openai:gpt-4o-mini@http://x", 1_000_000, 0, PRICES) == pytest.approx(0.15)
-    assert call_cost("gpt-4o", 10, 10, PRICES) is None
+def test_price_by_full_or_bare_model_name(prices: dict[str, ModelPrice]) -> None:
+    assert call_cost("openai:gpt-4o-mini@http://x", 1_000_000, 0, prices) == pytest.approx(0.15)
+    assert call_cost("gpt-4o", 10, 10, prices) is None
 
 
-def test_log_command(library: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_log_command(library: Store, secret: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
     from typer.testing import CliRunner
@@ -70,13 +69,13 @@ def test_log_command(library: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     from coauthor.cli import app
 
     monkeypatch.setenv("COAUTHOR_DATABASE_URL", library.url)
-    monkeypatch.setenv("COAUTHOR_PRICES", '{"gpt-4o-mini": {"input": 0.15, "output": 0.6}}')
+    monkeypatch.setenv("COAUTHOR_prices", '{"gpt-4o-mini": {"input": 0.15, "output": 0.6}}')
     env = {"COAUTHOR_USER": "ann", "COLUMNS": "250"}
     result = CliRunner().invoke(app, ["log", "--task", "1", "--json"], env=env)
     assert result.exit_code == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["total"]["cost"] == pytest.approx(0.00135)
-    assert payload["total"]["calls"] == 2 and SECRET not in result.stdout
+    assert payload["total"]["calls"] == 2 and secret not in result.stdout
     table = CliRunner().invoke(app, ["log", "--user", "bob", "--stage", "tests"], env=env)
     assert table.exit_code == 0 and "tests:1" in table.stdout and "draft:1" not in table.stdout
     bad = CliRunner().invoke(app, ["log", "--since", "yesterday"], env=env)
