@@ -45,6 +45,7 @@ ALLOWED = {
         "examples",
     },
     "queue": {"schemas", "settings", "prompts", "llm", "store", "pipeline"},
+    "metrics": {"schemas", "settings", "store", "pipeline"},
     "testing": {"schemas", "llm"},
 }
 UI_ONLY = {"streamlit", "typer"}

@@ -5,15 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from platformdirs import user_data_path
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from coauthor.schemas.metrics import ModelPrice
 
 
 def default_database_url() -> str:
     folder = user_data_path("coauthor", appauthor=False)
     return f"sqlite:///{folder / 'coauthor.db'}"
+
+
+class ModelPrice(BaseModel):
+    """What a model costs, in money units (e.g. USD) per million tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
 
 
 class Settings(BaseSettings):

@@ -21,9 +21,9 @@ import pytest
 
 from coauthor.schemas import Link, Plan, Step, StepOutline, Task, TaskBrief, Verdict
 from coauthor.schemas.calls import CallRecord, Message, Usage
-from coauthor.schemas.metrics import ModelPrice
 from coauthor.schemas.mutation import MutationReport
 from coauthor.schemas.team import ReviewMove, Role
+from coauthor.settings import ModelPrice
 from coauthor.store import Store
 
 SECRET = "sk-test-abcdefghijklmnopqrstuvwxyz"

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from coauthor.metrics.logbook import LogFilter, call_cost, logbook
-from coauthor.schemas.metrics import LogKind, ModelPrice
+from coauthor.schemas.metrics import LogKind
+from coauthor.settings import ModelPrice
 from coauthor.store import Store
 
 

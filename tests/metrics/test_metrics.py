@@ -10,7 +10,8 @@ import pytest
 from coauthor.metrics.report import compute
 from coauthor.metrics.text import reading_ease, sentences, syllables, well_formed_url
 from coauthor.schemas import Language
-from coauthor.schemas.metrics import BugStatus, ModelPrice
+from coauthor.schemas.metrics import BugStatus
+from coauthor.settings import ModelPrice
 from coauthor.store import PermissionDenied, Store
 
 approx = pytest.approx

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from coauthor.schemas.metrics import Logbook, LogItem, LogKind, LogTotals, ModelPrice
+from coauthor.schemas.metrics import Logbook, LogItem, LogKind, LogTotals
+from coauthor.settings import ModelPrice
 from coauthor.store import Store
 from coauthor.store.redact import redact
 

@@ -27,13 +27,13 @@ from coauthor.schemas.metrics import (
     EffortMetrics,
     LibraryMetrics,
     Metrics,
-    ModelPrice,
     NearDuplicate,
     TaskEffort,
     TextMetrics,
     Usage,
 )
 from coauthor.schemas.team import ReviewStatus
+from coauthor.settings import ModelPrice
 from coauthor.store import Store
 from coauthor.store.records import LogEntry, RevisionInfo, TaskInfo
 

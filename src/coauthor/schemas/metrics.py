@@ -13,13 +13,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ModelPrice(_Strict):
-    """What a model costs, in money units (e.g. USD) per million tokens."""
-
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
-
-
 class LogKind(StrEnum):
     call = "call"  # one model request
     revision = "revision"  # a new version of a task: generated, edited, repaired, verified...
