@@ -81,3 +81,27 @@ def test_log_command(library: Store, secret: str, monkeypatch: pytest.MonkeyPatc
     assert table.exit_code == 0 and "tests:1" in table.stdout and "draft:1" not in table.stdout
     bad = CliRunner().invoke(app, ["log", "--since", "yesterday"], env=env)
     assert bad.exit_code == 2 and "--since" in bad.stderr
+
+
+def test_router_decisions_and_equivalent_marks(
+    library: Store, prices: dict[str, ModelPrice]
+) -> None:
+    from coauthor.schemas.calls import CallRecord, Usage
+    from coauthor.schemas.mutation import EquivalentMark
+
+    outcome = '{"intent": "explain", "confidence": 0.91, "decided_by": "classifier"}'
+    routed = CallRecord(
+        model="router:classifier", messages=[], reply=outcome, usage=Usage(), latency_s=0.01
+    )
+    library.log_call(routed, stage="copilot", task_id=2)
+    churn = library.revision(2).task.model_copy(deep=True)
+    churn.steps[1].equivalent_mutants = [EquivalentMark(mutant_id="m3", by="ann")]
+    library.add_revision(2, churn, source="edit", note="mutant m3 is equivalent")
+    book = logbook(library, prices, LogFilter(task_id=2))
+    details = [i.detail for i in book.items]
+    assert "intent explain (confidence 0.91, decided by classifier)" in details
+    assert details[-1] == (
+        "revision 2: mutant m3 is equivalent (1/2 steps verified); "
+        "marked equivalent: step 2 mutant m3 by ann"
+    )
+    assert details.count("") == 1  # the plain "local" call has no decision to show

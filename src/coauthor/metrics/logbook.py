@@ -8,6 +8,7 @@ failed with their error). Every text shown passes through ``redact`` again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,6 +80,7 @@ def log_items(store: Store, prices: Mapping[str, ModelPrice]) -> list[LogItem]:
             latency_ms=entry.latency_ms,
             cost=call_cost(entry.model, entry.tokens_in, entry.tokens_out, prices),
             error=None if entry.error is None else redact(entry.error),
+            detail=redact(router_decision(entry.reply)),
         )
         for entry in store.logbook()
     ]
@@ -97,13 +99,27 @@ def log_items(store: Store, prices: Mapping[str, ModelPrice]) -> list[LogItem]:
             )
         )
     for task in store.list_tasks(include_deleted=True):
+        marked: set[tuple[int, str]] = set()
         for revision in store.revisions(task.id):
             steps = revision.task.steps
+            marks = {
+                (number, mark.mutant_id): mark.by
+                for number, step in enumerate(steps, 1)
+                for mark in step.equivalent_mutants
+            }
             checked = [s for s in steps if s.verdict is not None]
             verified = sum(1 for s in checked if s.verdict is not None and s.verdict.verified)
             note = revision.note
             if checked:
                 note = f"{note} ({verified}/{len(steps)} steps verified)".strip()
+            new = sorted(set(marks) - marked)
+            if new:
+                said = ", ".join(
+                    f"step {n} mutant {m}" + (f" by {marks[n, m]}" if marks[n, m] else "")
+                    for n, m in new
+                )
+                note = f"{note}; marked equivalent: {said}".lstrip("; ")
+            marked = set(marks)
             items.append(
                 LogItem(
                     kind=LogKind.revision,
@@ -127,6 +143,22 @@ def log_items(store: Store, prices: Mapping[str, ModelPrice]) -> list[LogItem]:
                 )
             )
     return sorted(items, key=lambda item: item.at)
+
+
+def router_decision(reply: str) -> str:
+    """The copilot's routing, as its logbook row keeps it: intent, confidence, who decided."""
+    if not reply.startswith("{"):
+        return ""
+    try:
+        outcome = json.loads(reply)
+    except ValueError:
+        return ""
+    if not isinstance(outcome, dict) or "intent" not in outcome:
+        return ""
+    return (
+        f"intent {outcome['intent']} (confidence {outcome.get('confidence', '?')}, "
+        f"decided by {outcome.get('decided_by', '?')})"
+    )
 
 
 def totals(items: Iterable[LogItem]) -> LogTotals:
