@@ -48,6 +48,7 @@ ALLOWED = {
         "figures",
     },
     "queue": {"schemas", "settings", "prompts", "llm", "store", "pipeline"},
+    "metrics": {"schemas", "settings", "store", "pipeline"},
     "testing": {"schemas", "llm"},
 }
 UI_ONLY = {"streamlit", "typer"}

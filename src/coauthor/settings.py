@@ -5,13 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from platformdirs import user_data_path
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def default_database_url() -> str:
     folder = user_data_path("coauthor", appauthor=False)
     return f"sqlite:///{folder / 'coauthor.db'}"
+
+
+class ModelPrice(BaseModel):
+    """What a model costs, in money units (e.g. USD) per million tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
 
 
 class Settings(BaseSettings):
@@ -88,3 +97,8 @@ class Settings(BaseSettings):
     sandbox_cpu_seconds: int = Field(default=30, ge=1)
     sandbox_memory_mb: int = Field(default=2048, ge=256)
     sandbox_wall_seconds: float = Field(default=90.0, gt=0)
+    prices: dict[str, ModelPrice] = Field(
+        default_factory=dict,
+        description='Price per million tokens by model, as JSON: {"gpt-4o-mini": '
+        '{"input": 0.15, "output": 0.6}}; the logbook and metrics cost the calls of these',
+    )

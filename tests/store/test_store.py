@@ -41,6 +41,7 @@ TABLES = {
     "review_events",
     "comments",
     "exports",
+    "bugs",
 }
 
 

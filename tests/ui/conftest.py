@@ -25,6 +25,8 @@ PAGES = {
     "library": "views/library.py",
     "settings": "views/studio_settings.py",
     "team": "views/team.py",
+    "logbook": "views/logbook.py",
+    "metrics": "views/metrics.py",
 }
 
 

@@ -307,3 +307,19 @@ class ExportRow(Base):
     format: Mapped[str] = mapped_column(CleanString(50))
     actor: Mapped[str | None] = mapped_column(CleanString(200))
     created_at: Mapped[datetime]
+
+
+# -- metrics (migration 0006) ---------------------------------------------------------------
+class BugRow(Base):
+    """A bug reported against a task; closed ones are kept."""
+
+    __tablename__ = "bugs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    text: Mapped[str]
+    status: Mapped[str] = mapped_column(CleanString(20))
+    reporter: Mapped[str | None] = mapped_column(CleanString(200))
+    created_at: Mapped[datetime]
+    closed_by: Mapped[str | None] = mapped_column(CleanString(200))
+    closed_at: Mapped[datetime | None]

@@ -35,6 +35,8 @@ def main() -> None:
         ),
         st.Page(common.SETTINGS, title="Settings", icon=":material/settings:", url_path="settings"),
         st.Page(common.TEAM, title="Team", icon=":material/group:", url_path="team"),
+        st.Page(common.LOGBOOK, title="Logbook", icon=":material/receipt_long:", url_path="log"),
+        st.Page(common.METRICS, title="Metrics", icon=":material/monitoring:", url_path="metrics"),
     ]
     chosen = st.navigation(pages)
     try:

@@ -29,6 +29,8 @@ LIBRARY = "views/library.py"
 SETTINGS = "views/studio_settings.py"
 COPILOT = "views/copilot.py"
 TEAM = "views/team.py"
+LOGBOOK = "views/logbook.py"
+METRICS = "views/metrics.py"
 
 KNOWN = (
     BriefError,

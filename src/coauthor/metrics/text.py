@@ -1,0 +1,66 @@
+"""Reading ease of English and Russian text, by documented formulas.
+
+English: Flesch Reading Ease, 206.835 - 1.015 * words/sentences - 84.6 * syllables/words.
+Russian: Oborneva's adaptation of it (2006), 206.835 - 1.3 * words/sentences
+- 60.1 * syllables/words. Higher is easier; both are about 0-100 for ordinary prose.
+
+Syllables are vowel groups: in English a group of a, e, i, o, u, y, less a final silent
+"e" ("five" has one); in Russian every vowel is a syllable. Sentences end at ., ! or ?
+and at a blank line. (textstat, the maintained library, needs NLTK's CMU dictionary
+downloaded at run time, which an offline studio cannot do.)
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+from coauthor.schemas import Language
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_SENTENCE_END = re.compile(r"[.!?…]+|\n\s*\n")
+_EN_VOWELS = re.compile(r"[aeiouy]+")
+_RU_VOWELS = re.compile(r"[аеёиоуыэюя]")
+FORMULAS = {
+    Language.en: (206.835, 1.015, 84.6),
+    Language.ru: (206.835, 1.3, 60.1),
+}
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def sentences(text: str) -> int:
+    """Pieces of ``text`` between sentence ends that hold a word; at least 1."""
+    return max(1, sum(1 for piece in _SENTENCE_END.split(text) if words(piece)))
+
+
+def syllables(word: str, language: Language) -> int:
+    word = word.lower()
+    if language is Language.ru:
+        return max(1, len(_RU_VOWELS.findall(word)))
+    count = len(_EN_VOWELS.findall(word))
+    if count > 1 and word.endswith("e") and not word.endswith(("le", "ee")):
+        count -= 1
+    return max(1, count)
+
+
+def reading_ease(text: str, language: Language) -> float | None:
+    """The formula's score for ``text``; None for text without words."""
+    found = words(text)
+    if not found:
+        return None
+    base, per_sentence, per_syllable = FORMULAS[language]
+    total = sum(syllables(w, language) for w in found)
+    return base - per_sentence * len(found) / sentences(text) - per_syllable * total / len(found)
+
+
+def well_formed_url(url: str) -> bool:
+    """An http(s) address with a host that has a dot (or is localhost)."""
+    try:
+        parts = urlparse(url.strip())
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and ("." in host or host == "localhost")

@@ -1,0 +1,117 @@
+"""Logbook: every model call and every recorded decision, filtered, with totals and charts
+of tokens and model time per stage and per day. Costs come from COAUTHOR_PRICES."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import streamlit as st
+
+from coauthor.metrics.logbook import LogFilter, logbook
+from coauthor.schemas.metrics import Logbook, LogTotals
+from coauthor.ui import common, resources
+
+ANY = "(any)"
+
+
+def main() -> None:
+    st.title("Logbook")
+    store = resources.store()
+    with common.errors():
+        everything = logbook(store, resources.settings().prices)
+        where = filters(everything)
+        book = logbook(store, resources.settings().prices, where)
+        totals(book.total)
+        if not book.items:
+            st.info("Nothing logged yet for this choice.")
+            return
+        charts(book)
+        st.subheader("Calls and decisions")
+        st.dataframe(
+            [
+                {
+                    "when": i.at.strftime("%Y-%m-%d %H:%M"),
+                    "kind": i.kind.value,
+                    "task": i.task_id,
+                    "run": i.run_id,
+                    "user": i.user or "",
+                    "stage": i.stage,
+                    "model": i.model,
+                    "tokens in": i.tokens_in,
+                    "tokens out": i.tokens_out,
+                    "ms": i.latency_ms,
+                    "cost": i.cost,
+                    "error / detail": i.error if i.error is not None else i.detail,
+                }
+                for i in book.items
+            ],
+            hide_index=True,
+            key="logbook_items",
+        )
+        st.subheader("Totals")
+        for title, groups in (
+            ("Per task", book.by_task),
+            ("Per run", book.by_run),
+            ("Per user", book.by_user),
+            ("Per stage", book.by_stage),
+        ):
+            if groups:
+                st.markdown(f"**{title}**")
+                st.dataframe(table(groups), hide_index=True, key=f"logbook_{title}")
+
+
+def filters(everything: Logbook) -> LogFilter:
+    tasks = sorted({i.task_id for i in everything.items if i.task_id is not None})
+    users = sorted({i.user for i in everything.items if i.user})
+    cols = st.columns(5)
+    task = cols[0].selectbox("Task", [ANY, *map(str, tasks)], key="logbook_task")
+    user = cols[1].selectbox("User", [ANY, *users], key="logbook_user")
+    stage = cols[2].text_input("Stage", key="logbook_stage", help="draft keeps draft:2")
+    run = cols[3].text_input("Run", key="logbook_run")
+    since = cols[4].date_input("Since", value=None, key="logbook_since")
+    return LogFilter(
+        task_id=None if task == ANY else int(task),
+        user=None if user == ANY else user,
+        stage=stage.strip() or None,
+        run_id=int(run) if run.strip().isdigit() else None,
+        since=datetime.combine(since, time(), UTC) if isinstance(since, date) else None,
+    )
+
+
+def totals(total: LogTotals) -> None:
+    cols = st.columns(5)
+    cols[0].metric("Model calls", total.calls)
+    cols[1].metric("Failed calls", total.errors)
+    cols[2].metric("Tokens in / out", f"{total.tokens_in} / {total.tokens_out}")
+    cols[3].metric("Model time", f"{total.latency_ms / 1000:.1f} s")
+    cost = f"{total.cost:.4f}" if total.priced else f"{total.cost:.4f} + unpriced"
+    cols[4].metric("Cost", cost, help="Models without a price in COAUTHOR_PRICES are unpriced")
+    st.caption(f"{total.decisions} decisions (revisions, review moves, runs)")
+
+
+def table(groups: dict[str, LogTotals]) -> list[dict[str, object]]:
+    return [{"": name, **t.model_dump()} for name, t in groups.items()]
+
+
+def charts(book: Logbook) -> None:
+    if not book.by_stage:
+        return
+    cols = st.columns(2)
+    with cols[0]:
+        st.markdown("**Tokens per stage**")
+        stages = {
+            "stage": list(book.by_stage),
+            "tokens in": [t.tokens_in for t in book.by_stage.values()],
+            "tokens out": [t.tokens_out for t in book.by_stage.values()],
+        }
+        st.bar_chart(stages, x="stage", y=["tokens in", "tokens out"])
+    with cols[1]:
+        st.markdown("**Model time per day (s)**")
+        days = {
+            "day": list(book.by_day),
+            "seconds": [t.latency_ms / 1000 for t in book.by_day.values()],
+        }
+        st.bar_chart(days, x="day", y="seconds")
+
+
+main()
