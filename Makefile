@@ -62,9 +62,7 @@ setup: $(STAMP) system-deps
 
 # The studio on 127.0.0.1 only; open the printed URL in a browser.
 studio: setup
-	$(BIN)/streamlit run src/coauthor/ui/app.py --server.address 127.0.0.1 \
-	  --server.port $(STUDIO_PORT) --server.headless true --browser.gatherUsageStats false \
-	  --client.showErrorDetails none --client.toolbarMode viewer --server.fileWatcherType none
+	$(BIN)/coauthor studio --address 127.0.0.1 --port $(STUDIO_PORT)
 
 demo: setup
 	$(BIN)/coauthor new "$(IDEA)" --domain e-commerce --difficulty junior --steps 2

@@ -15,7 +15,7 @@ from typer._click.exceptions import (  # Typer's own Click: its errors are not `
     UsageError,
 )
 
-from coauthor.cli import chat, checks, db, io, library, samples, tasks, team
+from coauthor.cli import chat, checks, db, io, library, samples, studio, tasks, team
 from coauthor.cli.app import app, err
 
 
@@ -78,4 +78,16 @@ def _given(args: Sequence[str], opts: Sequence[str]) -> str | None:
     return None
 
 
-__all__ = ["app", "chat", "checks", "db", "io", "library", "main", "samples", "tasks", "team"]
+__all__ = [
+    "app",
+    "chat",
+    "checks",
+    "db",
+    "io",
+    "library",
+    "main",
+    "samples",
+    "studio",
+    "tasks",
+    "team",
+]

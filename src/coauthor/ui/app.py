@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 from alembic.util.exc import CommandError
 
-from coauthor.ui import common, resources
+from coauthor.ui import common, resources, signin
 
 NEWER = (
     "This database was written by a newer Co-Author: its schema is unknown here, so the "
@@ -35,14 +35,16 @@ def main() -> None:
         st.Page(common.SETTINGS, title="Settings", icon=":material/settings:", url_path="settings"),
         st.Page(common.TEAM, title="Team", icon=":material/group:", url_path="team"),
     ]
-    chosen = st.navigation(pages)
     try:
+        if not signin.admitted():
+            return
         resources.store()
     except CommandError as exc:
         if "can't locate revision" not in str(exc).lower():
             raise
         st.error(NEWER, icon=":material/error:")
         st.stop()
+    chosen = st.navigation(pages)
     with st.sidebar, common.errors():
         st.caption(f"Model: `{resources.settings().model}`")
         store = resources.store()
@@ -50,6 +52,7 @@ def main() -> None:
             st.caption(f"Signed in as {store.user} ({store.role().value})")
         else:
             st.caption("Single-user mode")
+        signin.sidebar()
     chosen.run()
 
 
