@@ -131,6 +131,7 @@ def sidebar() -> None:
         if st.button("Sign out", icon=":material/logout:", key="signin_sign_out"):
             st.session_state.pop(resources.USER_KEY, None)
             st.logout()
+            st.rerun()  # draw nothing more of this page while the browser is sent away
     elif forced_open() and not is_loopback(listening_address()):
         st.warning(
             "Open without sign-in: anyone who can reach this address acts as "
