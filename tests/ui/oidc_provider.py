@@ -14,7 +14,9 @@ server and joserfc (installed with Authlib) for the RS256 signatures:
   the PKCE verifier, and returns an ID token signed with a key generated per start,
 - ``/jwks``, ``/userinfo``.
 
-``token_lifetime`` sets the ID token's ``exp`` so a test can watch a session expire.
+``token_lifetime`` (and ``lifetime_of`` per person) sets the ID token's ``exp``, so a test
+can sign in with a token that has already run out (Authlib's client accepts it within its
+two-minute leeway) and see the studio end that session.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class Provider:
     client_secret: str
     people: list[Person]
     token_lifetime: int = 3600
+    lifetime_of: dict[str, int] = field(default_factory=dict)
+    """Per subject, an ID token lifetime other than ``token_lifetime`` (may be negative)."""
     key: RSAKey = field(
         default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "test"})
     )
@@ -197,11 +201,12 @@ class Provider:
                 send_json(request, 400, {"error": "invalid_grant", "error_description": "pkce"})
                 return
         now = int(time.time())
+        lifetime = self.lifetime_of.get(grant.person["sub"], self.token_lifetime)
         claims: dict[str, object] = {
             "iss": self.issuer,
             "aud": client_id,
             "iat": now,
-            "exp": now + self.token_lifetime,
+            "exp": now + lifetime,
             **grant.person,
             "email_verified": True,
         }
