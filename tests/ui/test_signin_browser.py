@@ -157,6 +157,7 @@ def test_two_people_sign_in_and_each_revision_shows_who_saved_it(
         page.goto(f"{studio.url}/editor?task=1")
         expect(page.get_by_text("Sign in to continue")).to_be_visible()
         expect(page.get_by_role("heading", name="Task editor")).to_have_count(0)
+        expect(page.get_by_role("dialog")).to_have_count(0)  # no "page not found"
         page.screenshot(path=studio.screens / "01-signed-out.png")
 
     with person(browser) as alice:
@@ -195,6 +196,7 @@ def test_a_stranger_is_sent_to_an_admin_and_an_expired_session_ends(
         sign_in(eve, studio, EVE, path="editor?task=1")
         expect(eve.get_by_text(re.compile("eve@example.org, who is not a member"))).to_be_visible()
         expect(eve.get_by_role("heading", name="Task editor")).to_have_count(0)
+        expect(eve.get_by_role("dialog")).to_have_count(0)
         eve.screenshot(path=studio.screens / "04-stranger.png")
     with person(browser) as carol:
         sign_in(carol, studio, CAROL)

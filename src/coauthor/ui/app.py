@@ -36,7 +36,7 @@ def main() -> None:
         st.Page(common.TEAM, title="Team", icon=":material/group:", url_path="team"),
     ]
     try:
-        if not signin.admitted():
+        if not signin.admitted([page.url_path for page in pages]):
             return
         resources.store()
     except CommandError as exc:

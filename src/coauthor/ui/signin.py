@@ -43,10 +43,14 @@ def listening_address() -> str:
     return str(st.get_option("server.address") or "")
 
 
-def _only(view: Callable[[], None], title: str) -> None:
-    """Draw ``view`` as the one page of the app, whatever the URL asked for."""
-    page = st.Page(view, title=title, icon=":material/lock:", url_path="signin", default=True)
-    st.navigation([page], position="hidden").run()
+def _only(view: Callable[[], None], title: str, paths: list[str]) -> None:
+    """Draw ``view`` as the one page of the app, whatever the URL asked for: every page's
+    address shows it (so a deep link gets no "page not found" dialog)."""
+    pages = [st.Page(view, title=title, icon=":material/lock:", default=True)]
+    pages += [
+        st.Page(view, title=title, icon=":material/lock:", url_path=path) for path in paths if path
+    ]
+    st.navigation(pages, position="hidden").run()
 
 
 def _sign_in_prompt() -> None:
@@ -88,22 +92,25 @@ def _refused() -> None:
     )
 
 
-def admitted() -> bool:
-    """Sign the visitor in (or keep single-user mode); False when they may not go on."""
+def admitted(url_paths: list[str]) -> bool:
+    """Sign the visitor in (or keep single-user mode); False when they may not go on.
+
+    ``url_paths`` are the studio's page addresses: a visitor who may not go on gets the
+    same page under each of them."""
     if not configured():
         st.session_state.pop(resources.USER_KEY, None)
         if is_loopback(listening_address()) or forced_open():
             return True
-        _only(_refused, "Not served")
+        _only(_refused, "Not served", url_paths)
         return False
     user = st.user.to_dict()
     if user.get("is_logged_in") is not True:
         st.session_state.pop(resources.USER_KEY, None)
-        _only(_sign_in_prompt, "Sign in")
+        _only(_sign_in_prompt, "Sign in", url_paths)
         return False
     if expired(user):
         st.session_state.pop(resources.USER_KEY, None)
-        _only(_expired_prompt, "Sign in")
+        _only(_expired_prompt, "Sign in", url_paths)
         return False
     try:
         name = member_name(user)
@@ -115,7 +122,7 @@ def admitted() -> bool:
             resources.sign_in(name, display_name=shown_name(user))
         except (PermissionDenied, TeamError):
             st.session_state.pop(resources.USER_KEY, None)
-            _only(_stranger(name), "Not a member")
+            _only(_stranger(name), "Not a member", url_paths)
             return False
         st.session_state[resources.USER_KEY] = name
     return True
