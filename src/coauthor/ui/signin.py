@@ -128,6 +128,11 @@ def admitted(url_paths: list[str]) -> bool:
     return True
 
 
+def _sign_out() -> None:
+    st.session_state.pop(resources.USER_KEY, None)
+    st.logout()
+
+
 def sidebar() -> None:
     """Who is signed in and until when, with the sign-out button; or the single-user note."""
     if configured():
@@ -135,10 +140,9 @@ def sidebar() -> None:
         if isinstance(expiry, int | float) and not isinstance(expiry, bool):
             until = datetime.fromtimestamp(expiry, UTC).strftime("%Y-%m-%d %H:%M UTC")
             st.caption(f"Session ends {until}")
-        if st.button("Sign out", icon=":material/logout:", key="signin_sign_out"):
-            st.session_state.pop(resources.USER_KEY, None)
-            st.logout()
-            st.rerun()  # draw nothing more of this page while the browser is sent away
+        # A callback runs before the page is drawn, so the run after the click already
+        # shows the sign-in prompt while the browser is sent to clear its cookie.
+        st.button("Sign out", icon=":material/logout:", key="signin_sign_out", on_click=_sign_out)
     elif forced_open() and not is_loopback(listening_address()):
         st.warning(
             "Open without sign-in: anyone who can reach this address acts as "
