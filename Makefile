@@ -64,9 +64,7 @@ setup: $(STAMP) system-deps
 # The studio on 127.0.0.1 only; open the printed URL in a browser. Runs go on the job
 # queue; the studio starts a local worker (and the private queue server) on first use.
 studio: setup
-	$(BIN)/streamlit run src/coauthor/ui/app.py --server.address 127.0.0.1 \
-	  --server.port $(STUDIO_PORT) --server.headless true --browser.gatherUsageStats false \
-	  --client.showErrorDetails none --client.toolbarMode viewer --server.fileWatcherType none
+	$(BIN)/coauthor studio --address 127.0.0.1 --port $(STUDIO_PORT)
 
 # Another worker for the job queue (the studio starts one itself); on another machine,
 # set COAUTHOR_QUEUE_URL and COAUTHOR_DATABASE_URL to the team's servers first.

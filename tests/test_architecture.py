@@ -15,6 +15,7 @@ ALLOWED = {
     "schemas": set(),
     "settings": set(),
     "prompts": set(),
+    "signin": set(),
     "llm": {"schemas", "settings", "prompts"},
     "store": {"schemas"},
     "export": {"schemas"},

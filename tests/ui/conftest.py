@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 from studio_support import ThreadRuns
 
@@ -28,6 +29,16 @@ PAGES = {
     "logbook": "views/logbook.py",
     "metrics": "views/metrics.py",
 }
+
+
+@pytest.fixture(autouse=True)
+def loopback() -> Iterator[None]:
+    """AppTest runs with no server address, which the studio (rightly) treats as every
+    interface and refuses without sign-in; the studio tests are of a laptop's 127.0.0.1."""
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", before)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from coauthor.cli import (
     metrics,
     queue,
     samples,
+    studio,
     tasks,
     team,
 )
@@ -104,6 +105,7 @@ __all__ = [
     "metrics",
     "queue",
     "samples",
+    "studio",
     "tasks",
     "team",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 from alembic.util.exc import CommandError
 
-from coauthor.ui import common, resources
+from coauthor.ui import common, resources, signin
 
 NEWER = (
     "This database was written by a newer Co-Author: its schema is unknown here, so the "
@@ -38,14 +38,16 @@ def main() -> None:
         st.Page(common.LOGBOOK, title="Logbook", icon=":material/receipt_long:", url_path="log"),
         st.Page(common.METRICS, title="Metrics", icon=":material/monitoring:", url_path="metrics"),
     ]
-    chosen = st.navigation(pages)
     try:
+        if not signin.admitted([page.url_path for page in pages]):
+            return
         resources.store()
     except CommandError as exc:
         if "can't locate revision" not in str(exc).lower():
             raise
         st.error(NEWER, icon=":material/error:")
         st.stop()
+    chosen = st.navigation(pages)
     with st.sidebar, common.errors():
         st.caption(f"Model: `{resources.settings().model}`")
         store = resources.store()
@@ -53,6 +55,7 @@ def main() -> None:
             st.caption(f"Signed in as {store.user} ({store.role().value})")
         else:
             st.caption("Single-user mode")
+        signin.sidebar()
     chosen.run()
 
 

@@ -11,10 +11,12 @@ from coauthor.ui import common, resources
 
 
 def revision_label(revision: RevisionInfo) -> str:
-    """One short line: raw model text or a traceback in a note never spills over."""
+    """One short line, with who saved it: raw model text or a traceback in a note never
+    spills over."""
     when = revision.created_at.strftime("%Y-%m-%d %H:%M")
     note = f" — {revision.note}" if revision.note else ""
-    return one_line(f"r{revision.number} · {revision.source} · {when}{note}")
+    by = f" · by {revision.actor}" if revision.actor else ""
+    return one_line(f"r{revision.number} · {revision.source}{by} · {when}{note}")
 
 
 def history(task_id: int) -> None:

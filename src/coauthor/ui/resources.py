@@ -26,6 +26,7 @@ from coauthor.queue.app import queue_in_use
 from coauthor.queue.jobs import cancel_run, enqueue_run, queue_jobs
 from coauthor.queue.worker import prepare, start_local_worker
 from coauthor.schemas import Language
+from coauthor.schemas.team import User
 from coauthor.settings import Settings
 from coauthor.store import Store
 from coauthor.store.team import local_user
@@ -74,6 +75,12 @@ def current_user() -> str:
     """Who this session acts as: the signed-in user, else (single-user mode) the local one."""
     signed_in = st.session_state.get(USER_KEY)
     return signed_in if isinstance(signed_in, str) and signed_in else local_user()
+
+
+def sign_in(name: str, *, display_name: str = "") -> User:
+    """Admit a signed-in identity: the first one on a single-user database becomes its admin;
+    on a team database someone who is not a member is refused (``PermissionDenied``)."""
+    return _store(base_settings().database_url).sign_in(name, display_name=display_name)
 
 
 def store() -> Store:
