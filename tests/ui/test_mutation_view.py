@@ -7,8 +7,11 @@ from collections.abc import Callable
 
 from streamlit.testing.v1 import AppTest
 
+from coauthor.cli.checks import verdict_line
 from coauthor.llm.testing import ScriptedModel
 from coauthor.pipeline.verify import Checker
+from coauthor.schemas import Verdict
+from coauthor.schemas.cases import CaseDisagreement, DisagreementKind
 from coauthor.schemas.mutation import Mutant
 from coauthor.settings import Settings
 from coauthor.store import Store
@@ -130,3 +133,27 @@ def test_add_tests_that_fail_on_the_solution_saves_nothing(
         for t in texts(app, "warning")
     ), texts(app, "warning")
     assert not texts(app, "success")
+
+
+def test_cases_the_solution_does_not_meet_are_listed_in_the_verdict(
+    open_page: Callable[..., AppTest], store: Store, task_id: int
+) -> None:
+    head = store.revision(task_id)
+    step = head.task.steps[0]
+    wrong = CaseDisagreement(
+        case="test_empty_cart",
+        kind=DisagreementKind.wrong_value,
+        call="total([])",
+        expected="1",
+        actual="0",
+    )
+    verdict = Verdict(verified=False, tests=3, problems=["p"], disagreements=[wrong])
+    steps = [step.model_copy(update={"verdict": verdict}), *head.task.steps[1:]]
+    store.add_revision(task_id, head.task.model_copy(update={"steps": steps}), source="verify")
+    app = open_page("editor", query={"task": str(task_id)})
+    assert not app.exception, [e.value for e in app.exception]
+    shown = [t for t in texts(app, "markdown") if "does not meet" in t]
+    assert shown and "`test_empty_cart`: `total([])` expected `1`, got `0`" in shown[0]
+    assert "case and solution disagree: test_empty_cart: total([]) expected 1, got 0" in (
+        verdict_line(1, verdict)
+    )

@@ -75,6 +75,7 @@ def verdict_line(number: int, verdict: Verdict | None) -> str:
     if verdict.mutation is not None:
         line += f"\n    {mutation_summary(verdict.mutation)}"
     details = verdict.problems + verdict.warnings
+    details += [f"case and solution disagree: {d.line}" for d in verdict.disagreements]
     return line + "".join(f"\n    - {detail}" for detail in details)
 
 

@@ -65,7 +65,10 @@ def verdict_details(verdict: Verdict | None, *, tools: SurvivorTools | None = No
     )
     if verdict.weak_tests:
         names = ", ".join(f"`{name}`" for name in verdict.weak_tests)
-        st.warning(f"Weak tests (they pass on the starter, so they check nothing): {names}")
+        st.warning(
+            f"Weak tests (they pass on the starter and catch no mutant, so they check "
+            f"nothing): {names}"
+        )
     if verdict.failing_tests:
         names = ", ".join(f"`{name}`" for name in verdict.failing_tests)
         st.error(f"Tests the reference solution fails: {names}")
@@ -73,6 +76,15 @@ def verdict_details(verdict: Verdict | None, *, tools: SurvivorTools | None = No
         st.markdown(f"- :red[problem:] {problem}")
     for warning in verdict.warnings:
         st.markdown(f"- :orange[warning:] {warning}")
+    if verdict.disagreements:
+        st.markdown(
+            "Test cases the reference solution does not meet (the case or the solution "
+            "is wrong):\n"
+            + "\n".join(
+                f"- `{d.case}`: `{d.call}` expected `{d.expected}`, got `{d.actual}`"
+                for d in verdict.disagreements
+            )
+        )
     if verdict.mutation is not None:
         mutation_details(verdict.mutation, tools=tools)
     isolation(verdict.isolation)
