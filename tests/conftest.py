@@ -3,6 +3,7 @@ ScriptedModel a passing test made must have used all its replies."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator, Iterator
 
 import pytest
@@ -15,6 +16,16 @@ def _block_real_models(request: pytest.FixtureRequest) -> Iterator[None]:
     block_real_models(request.node.get_closest_marker("real_model") is None)
     yield
     block_real_models(False)
+
+
+@pytest.fixture(autouse=True)
+def _main_module_kept() -> Iterator[None]:
+    """Streamlit's AppTest runs the studio as ``__main__`` and leaves it there; a later
+    test that spawns processes (multiprocessing re-imports ``__main__`` in each child)
+    would then start the studio in every child. Each test gets back the real one."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.hookimpl(wrapper=True)

@@ -3,10 +3,12 @@ cancel and retry act on the queue."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from scripted_worker import replay
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from coauthor.pipeline.brief import make_brief
@@ -16,6 +18,16 @@ from coauthor.queue.jobs import enqueue_run, queue_jobs
 from coauthor.store import Store
 
 APP = Path(__file__).parents[2] / "src" / "coauthor" / "ui" / "app.py"
+
+
+@pytest.fixture(autouse=True)
+def loopback() -> Iterator[None]:
+    """The studio refuses every interface without sign-in; AppTest gives no address, so
+    the test says it is the laptop's 127.0.0.1 (as tests/ui/conftest.py does)."""
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", before)
 
 
 def run_queued_jobs(url: str) -> None:

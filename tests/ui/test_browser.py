@@ -98,6 +98,9 @@ def stop_workers(db: str) -> None:
                     time.sleep(0.2)
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(progress.worker_pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10  # a killed process takes a moment to die
+            while pid_alive(progress.worker_pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
             assert not pid_alive(progress.worker_pid)
 
 
