@@ -127,7 +127,7 @@ def test_an_edit_is_a_new_revision_with_a_button_that_opens_it(
 
     who, text = bubbles(app)[-1]
     assert who == "assistant" and "Step 1: the story is rewritten (revision 2)" in text
-    assert "Verified: the solution passes all 3 tests" in text  # the real sandbox re-checked it
+    assert "Verified: the solution passes all 4 tests" in text  # the real sandbox re-checked it
     assert any("Saved as revision 2" in badge for badge in badges(app)), badges(app)
     assert any("step 1 verified" in badge for badge in badges(app))
     assert store.chat(task_id)[-1].meta["verified"] == {"1": True}
