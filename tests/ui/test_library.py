@@ -7,7 +7,9 @@ from collections.abc import Callable
 from streamlit.testing.v1 import AppTest
 
 from coauthor.schemas import Difficulty, Verdict
+from coauthor.schemas.team import Duty, ReviewMove
 from coauthor.store import Store
+from coauthor.store.team import local_user
 
 
 def texts(app: AppTest, kind: str) -> list[str]:
@@ -88,3 +90,23 @@ def test_history_diff_and_restore(
     head = store.revision(task_id)
     assert head.number == 3 and head.source == "restore" and head.task == first.task
     assert any("Revision 1 restored as revision 3." in t for t in texts(app, "success"))
+
+
+def test_review_status_and_assigned_to_me_filter_the_library(
+    open_page: Callable[..., AppTest], store: Store, task_id: int
+) -> None:
+    other = second_task(store, task_id)  # every step verified, so it can go to review
+    store.move_review(other, ReviewMove.submit)
+    store.assign(task_id, Duty.plan, local_user())
+    app = open_page("library")
+    assert not app.exception
+    assert shown(app) == ["Credit scoring", "Sample size for an A/B test"]
+    app.selectbox(key="lib_review").set_value("in review").run()
+    assert shown(app) == ["Credit scoring"]
+    app.selectbox(key="lib_review").set_value("draft").run()
+    assert shown(app) == ["Sample size for an A/B test"]
+    app.selectbox(key="lib_review").set_value("any").run()
+    app.toggle(key="lib_mine").set_value(True).run()
+    assert shown(app) == ["Sample size for an A/B test"]
+    app.selectbox(key="lib_review").set_value("in review").run()
+    assert shown(app) == []

@@ -9,6 +9,7 @@ from coauthor.pipeline.library import Entry, Filters, duplicate, entries, search
 from coauthor.pipeline.samples import Added, add_examples, example_slug
 from coauthor.pipeline.verify import Checker
 from coauthor.schemas import Difficulty, TaskType
+from coauthor.schemas.team import ReviewStatus
 from coauthor.ui import batches, common, resources
 from coauthor.ui.history import history
 
@@ -19,6 +20,7 @@ def main() -> None:
     st.title("Library")
     found = entries(resources.store(), include_deleted=True)
     chosen = search(found, filters(found))
+    chosen = review_filters(chosen)
     st.caption(f"{len(chosen)} of {sum(not e.info.deleted for e in found)} tasks")
     if not found:
         offer_examples()
@@ -99,6 +101,23 @@ def filters(found: list[Entry]) -> Filters:
         verified=VERIFIED[state],
         include_deleted=deleted,
     )
+
+
+def review_filters(chosen: list[Entry]) -> list[Entry]:
+    """The tasks in the chosen review status, and those where this user owns a part."""
+    cols = st.columns([1, 1, 2], vertical_alignment="bottom")
+    status = cols[0].selectbox(
+        "Review status", ["any", *(s.value for s in ReviewStatus)], key="lib_review"
+    )
+    mine = cols[1].toggle("Assigned to me", key="lib_mine")
+    if status == "any" and not mine:
+        return chosen
+    kept = resources.store().find_tasks(
+        assigned_to=resources.current_user() if mine else None,
+        status=None if status == "any" else ReviewStatus(status),
+    )
+    ids = {info.id for info in kept}
+    return [entry for entry in chosen if entry.info.id in ids]
 
 
 def badge(entry: Entry) -> str:
