@@ -3,12 +3,14 @@ ScriptedModel a passing test made must have used all its replies."""
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Generator, Iterator
 
 import pytest
 
 from coauthor.llm.testing import block_real_models, watch_scripted_models
+from coauthor.sandbox import BubblewrapSandbox, RlimitSandbox, Sandbox, SandboxUnavailableError
 
 
 @pytest.fixture(autouse=True)
@@ -48,3 +50,32 @@ def _scripted_replies_used_up(request: pytest.FixtureRequest) -> Iterator[None]:
     left = [len(model.replies) for model in made if model.replies]
     if call is not None and call.passed and left:
         pytest.fail(f"ScriptedModel replies left unused: {left}", pytrace=False)
+
+
+@functools.cache
+def _bubblewrap() -> BubblewrapSandbox | str:
+    """One bubblewrap sandbox per test session, or why there is none here."""
+    try:
+        return BubblewrapSandbox()
+    except SandboxUnavailableError as exc:
+        return str(exc)
+
+
+@pytest.fixture
+def bwrap_sandbox() -> BubblewrapSandbox:
+    """The sandbox the checks of a step use; the test is skipped, saying why, without it."""
+    found = _bubblewrap()
+    if isinstance(found, str):
+        pytest.skip(f"bubblewrap unavailable here: {found}")
+    return found
+
+
+@pytest.fixture(params=["bubblewrap", "rlimits-only"])
+def any_sandbox(request: pytest.FixtureRequest) -> Sandbox:
+    """Each sandbox in turn: bubblewrap (when it works) and the rlimits-only fallback."""
+    if request.param == "rlimits-only":
+        return RlimitSandbox()
+    found = _bubblewrap()
+    if isinstance(found, str):
+        pytest.skip(f"bubblewrap unavailable here: {found}")
+    return found

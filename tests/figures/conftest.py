@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 
-from coauthor.sandbox import BubblewrapSandbox, SandboxUnavailableError
-
-
-@functools.cache
-def _bubblewrap() -> BubblewrapSandbox | str:
-    try:
-        return BubblewrapSandbox()
-    except SandboxUnavailableError as exc:
-        return str(exc)
+from coauthor.sandbox import BubblewrapSandbox
 
 
 @pytest.fixture
-def sandbox() -> BubblewrapSandbox:
-    found = _bubblewrap()
-    if isinstance(found, str):
-        pytest.skip(f"bubblewrap unavailable here: {found}")
-    return found
+def sandbox(bwrap_sandbox: BubblewrapSandbox) -> BubblewrapSandbox:
+    return bwrap_sandbox

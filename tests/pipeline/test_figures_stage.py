@@ -3,7 +3,6 @@ when it fails, and kept flagged when it never draws."""
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from coauthor.pipeline.context import Context
 from coauthor.pipeline.figures import FigureDrawer, extract_dot, regenerate_figure
 from coauthor.pipeline.runner import Runner
 from coauthor.prompts import default_master
-from coauthor.sandbox import BubblewrapSandbox, Limits, SandboxUnavailableError
+from coauthor.sandbox import BubblewrapSandbox, Limits
 from coauthor.schemas import StepSummary
 from coauthor.schemas.figures import FigureIdea, FigureKind, FigureStatus, figure_name
 from coauthor.store import Store
@@ -35,20 +34,9 @@ IDEAS = [
 ]
 
 
-@functools.cache
-def _bubblewrap() -> BubblewrapSandbox | str:
-    try:
-        return BubblewrapSandbox()
-    except SandboxUnavailableError as exc:
-        return str(exc)
-
-
 @pytest.fixture
-def drawer() -> FigureDrawer:
-    found = _bubblewrap()
-    if isinstance(found, str):
-        pytest.skip(f"bubblewrap unavailable here: {found}")
-    return FigureDrawer(make_sandbox=lambda: found, limits=Limits(cpu_seconds=20))
+def drawer(bwrap_sandbox: BubblewrapSandbox) -> FigureDrawer:
+    return FigureDrawer(make_sandbox=lambda: bwrap_sandbox, limits=Limits(cpu_seconds=20))
 
 
 def replies(figure_replies: list[Reply]) -> list[Reply]:

@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from coauthor.sandbox import BubblewrapSandbox, RlimitSandbox, Sandbox, SandboxUnavailableError
+from coauthor.sandbox import Sandbox
 from coauthor.sandbox.boundary import Mode
 
 
-@functools.cache
-def _bubblewrap() -> BubblewrapSandbox | str:
-    try:
-        return BubblewrapSandbox()
-    except SandboxUnavailableError as exc:
-        return str(exc)
-
-
-@pytest.fixture(params=["bubblewrap", "rlimits-only"])
-def sandbox(request: pytest.FixtureRequest) -> Sandbox:
-    if request.param == "rlimits-only":
-        return RlimitSandbox()
-    found = _bubblewrap()
-    if isinstance(found, str):
-        pytest.skip(f"bubblewrap unavailable here: {found}")
-    return found
-
-
 @pytest.fixture
-def bwrap_sandbox() -> BubblewrapSandbox:
-    found = _bubblewrap()
-    if isinstance(found, str):
-        pytest.skip(f"bubblewrap unavailable here: {found}")
-    return found
+def sandbox(any_sandbox: Sandbox) -> Sandbox:
+    return any_sandbox
 
 
 @pytest.fixture

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from coauthor.queue import local
+
 SERVER_OPTIONS = (
     "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
     "-c shared_buffers=16MB -c max_connections=100"
 )
 
-
-DEBIAN_SERVERS = Path("/usr/lib/postgresql")
 
 INITDB_OPTIONS = ("-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
 ADMIN_OPTIONS = {"options": "-c lock_timeout=10s"}
@@ -104,39 +104,26 @@ class Cluster:
 
 
 def server_bin() -> Path:
-    """The newest installed server's ``bin`` folder (Debian keeps them off PATH)."""
-    on_path = shutil.which("initdb")
-    if on_path is not None and shutil.which("pg_ctl") is not None:
-        return Path(on_path).resolve().parent
-    found = sorted(
-        DEBIAN_SERVERS.glob("*/bin/initdb"),
-        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
-    )
-    if not found:
-        raise NoServerError("no PostgreSQL server (initdb) installed; run `make system-deps`")
-    return found[-1].parent
+    """The newest installed server's ``bin`` folder (the queue's own lookup)."""
+    try:
+        return local.server_bin()
+    except local.QueueServerError:
+        raise NoServerError(
+            "no PostgreSQL server (initdb) installed; run `make system-deps`"
+        ) from None
 
 
 def server_user() -> str | None:
-    """Who runs the server: initdb refuses root, so root hands it to ``postgres`` or
-    ``nobody``; anyone else runs it as themselves."""
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "nobody"):
-        try:
-            pwd.getpwnam(name)
-        except KeyError:
-            continue
-        return name
-    raise NoServerError("running as root and neither a postgres nor a nobody user exists")
+    """Who runs the server (initdb refuses root; see ``coauthor.queue.local``)."""
+    try:
+        return local.server_user()
+    except local.QueueServerError as exc:
+        raise NoServerError(str(exc)) from None
 
 
 def as_user(name: str) -> list[str]:
     """A command prefix that runs the rest as user ``name`` (root only)."""
-    if shutil.which("runuser") is not None:
-        return ["runuser", "-u", name, "--"]
-    entry = pwd.getpwnam(name)
-    return ["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--init-groups"]
+    return local.as_user(name)
 
 
 def free_port() -> int:
