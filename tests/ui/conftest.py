@@ -16,7 +16,7 @@ from coauthor.pipeline.brief import make_brief
 from coauthor.pipeline.runner import Runner, start_run
 from coauthor.store import Store
 from coauthor.testing import run_replies
-from coauthor.ui import resources
+from coauthor.ui import code_editor, resources
 
 APP = Path(__file__).parents[2] / "src" / "coauthor" / "ui" / "app.py"
 PAGES = {
@@ -39,6 +39,13 @@ def loopback() -> Iterator[None]:
     config.set_option("server.address", "127.0.0.1")
     yield
     config.set_option("server.address", before)
+
+
+@pytest.fixture(autouse=True)
+def plain_code_editor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest cannot drive custom components: code parts are edited in text areas under
+    the same keys (the real editor has its own browser test)."""
+    monkeypatch.setenv(code_editor.ENV, code_editor.TEXTAREA)
 
 
 @pytest.fixture

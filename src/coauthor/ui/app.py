@@ -19,9 +19,9 @@ NEWER = (
 
 
 def main() -> None:
-    st.set_page_config(
-        page_title="Co-Author studio", page_icon=":material/edit_note:", layout="wide"
-    )
+    # An emoji favicon is drawn as a data: URL; a :material/...: one would be fetched
+    # from fonts.gstatic.com, and the studio loads nothing from the network.
+    st.set_page_config(page_title="Co-Author studio", page_icon="📝", layout="wide")
     # The page files live in views/, not pages/: Streamlit would treat a pages/ folder as
     # its legacy multipage folder and serve deep links without this entry.
     pages = [

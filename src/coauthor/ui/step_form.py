@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from coauthor.pipeline.edit import Part
 from coauthor.schemas import Link, Step
+from coauthor.ui.code_editor import code_editor
 from coauthor.ui.figures import markdown_with_figures
 from coauthor.ui.verdict import SurvivorTools, verdict_details
 
@@ -124,9 +125,9 @@ def step_tabs(
 
 
 def _code(part: str, text: str, *, key: str, number: int) -> None:
-    """One editable area per code part (monospace), with its size."""
+    """One code editor per code part (line numbers, Python highlighting), with its size."""
     label = f"{part.capitalize()} of step {number}"
-    code = _area(label, f"code_{part}_{key}", value=text, height=300)
+    code = code_editor(label, key=f"code_{part}_{key}", value=text, height=300)
     count = len(code.splitlines())
     st.caption(f"{count} line{'s' if count != 1 else ''}")
 
