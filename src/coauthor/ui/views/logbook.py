@@ -94,24 +94,26 @@ def table(groups: dict[str, LogTotals]) -> list[dict[str, object]]:
 
 
 def charts(book: Logbook) -> None:
-    if not book.by_stage:
-        return
-    cols = st.columns(2)
-    with cols[0]:
-        st.markdown("**Tokens per stage**")
-        stages = {
-            "stage": list(book.by_stage),
-            "tokens in": [t.tokens_in for t in book.by_stage.values()],
-            "tokens out": [t.tokens_out for t in book.by_stage.values()],
-        }
-        st.bar_chart(stages, x="stage", y=["tokens in", "tokens out"])
-    with cols[1]:
-        st.markdown("**Model time per day (s)**")
-        days = {
-            "day": list(book.by_day),
-            "seconds": [t.latency_ms / 1000 for t in book.by_day.values()],
-        }
-        st.bar_chart(days, x="day", y="seconds")
+    """Tokens and model time, per stage and per day, side by side."""
+    for label, groups in (("stage", book.by_stage), ("day", book.by_day)):
+        if not groups:
+            continue
+        cols = st.columns(2)
+        with cols[0]:
+            st.markdown(f"**Tokens per {label}**")
+            tokens = {
+                label: list(groups),
+                "tokens in": [t.tokens_in for t in groups.values()],
+                "tokens out": [t.tokens_out for t in groups.values()],
+            }
+            st.bar_chart(tokens, x=label, y=["tokens in", "tokens out"])
+        with cols[1]:
+            st.markdown(f"**Model time per {label} (s)**")
+            seconds = {
+                label: list(groups),
+                "seconds": [t.latency_ms / 1000 for t in groups.values()],
+            }
+            st.bar_chart(seconds, x=label, y="seconds")
 
 
 main()
