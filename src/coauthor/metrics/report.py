@@ -17,7 +17,7 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from urllib.parse import parse_qs, urlparse
 
-from coauthor.metrics.logbook import call_cost
+from coauthor.metrics.logbook import call_cost, model_calls
 from coauthor.metrics.text import defined_terms, reading_ease, uses, well_formed_url, words
 from coauthor.schemas import Step, Task
 from coauthor.schemas.metrics import (
@@ -59,7 +59,7 @@ def compute(
     states = store.review_states([t.id for t in tasks])
     compared = {t.id: _compared(history[t.id], states[t.id].approved_revision) for t in tasks}
     created = [t for t in tasks if since is None or history[t.id][0].created_at >= since]
-    calls = [e for e in store.logbook() if since is None or e.created_at >= since]
+    calls = [e for e in model_calls(store) if since is None or e.created_at >= since]
     authors = {t.id: history[t.id][0].actor for t in tasks}
     return Metrics(
         since=since,

@@ -84,9 +84,16 @@ def totals(total: LogTotals) -> None:
     cols[1].metric("Failed calls", total.errors)
     cols[2].metric("Tokens in / out", f"{total.tokens_in} / {total.tokens_out}")
     cols[3].metric("Model time", f"{total.latency_ms / 1000:.1f} s")
-    cost = f"{total.cost:.4f}" if total.priced else f"{total.cost:.4f} + unpriced"
+    cost = cost_text(total.cost, priced=total.priced)
     cols[4].metric("Cost", cost, help="Models without a price in COAUTHOR_PRICES are unpriced")
     st.caption(f"{total.decisions} decisions (revisions, review moves, runs)")
+
+
+def cost_text(cost: float, *, priced: bool) -> str:
+    """The cost as a figure; "unpriced" where no call had a price, never a bare 0."""
+    if priced:
+        return f"{cost:.4f}"
+    return f"{cost:.4f} + unpriced" if cost else "unpriced"
 
 
 def table(groups: dict[str, LogTotals]) -> list[dict[str, object]]:

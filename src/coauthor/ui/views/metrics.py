@@ -39,7 +39,11 @@ def cost(m: Metrics) -> None:
     cols[0].metric("Model calls", total.calls)
     cols[1].metric("Tokens", total.tokens_in + total.tokens_out)
     cols[2].metric("Model time", f"{total.seconds:.1f} s")
-    cols[3].metric("Cost", f"{total.cost:.4f}" + ("" if total.priced else " + unpriced"))
+    money = f"{total.cost:.4f}" if total.priced or total.cost else ""
+    unpriced = "" if total.priced else (" + unpriced" if total.cost else "unpriced")
+    cols[3].metric(
+        "Cost", money + unpriced, help="Models without a price in COAUTHOR_PRICES are unpriced"
+    )
     if not total.calls:
         st.info("No model calls logged yet.")
         return
