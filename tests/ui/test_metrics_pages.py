@@ -85,6 +85,9 @@ def test_metrics_page_and_bugs(open_page: Callable[..., AppTest], logged: Store)
     said = "terms the theory defines (**bold** or *italic*): 1; used in the requirements: 1 (100%)"
     assert any(said in str(m.value) for m in app.markdown)
     tables = [d.value for d in app.dataframe]
+    [spread] = [t for t in tables if "entropy (bits)" in t.columns]
+    difficulties = spread[spread["over"] == "difficulties"].to_dict("records")
+    assert difficulties == [{"over": "difficulties", "tasks": "junior: 2", "entropy (bits)": 0.0}]
     [terms] = [t for t in tables if "defined in theory" in t.columns]
     assert terms.to_dict("records") == [
         {

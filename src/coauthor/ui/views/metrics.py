@@ -159,8 +159,23 @@ def library(m: Metrics) -> None:
         st.markdown("**Tasks per domain**")
         domains = {"domain": list(lib.domains), "tasks": list(lib.domains.values())}
         st.bar_chart(domains, x="domain", y="tasks")
-    st.markdown(
-        "Entropy (bits): " + ", ".join(f"{name} {value:.2f}" for name, value in lib.entropy.items())
+    spreads = (
+        ("domains", lib.domains),
+        ("difficulties", lib.difficulties),
+        ("types", lib.types),
+        ("lessons", lib.lessons),
+    )
+    st.dataframe(
+        [
+            {
+                "over": name,
+                "tasks": ", ".join(f"{k}: {v}" for k, v in counts.items()) or "-",
+                "entropy (bits)": lib.entropy.get(name),
+            }
+            for name, counts in spreads
+        ],
+        hide_index=True,
+        key="metrics_library_spread",
     )
     if lib.near_duplicates:
         st.markdown(
