@@ -57,6 +57,11 @@ def test_authoring_effort(library: Store, prices: dict[str, ModelPrice]) -> None
     assert effort.by_author["ann"].mean_kept == 1.0
     later = compute(library, prices, since=datetime(2026, 11, 5, tzinfo=UTC)).effort
     assert [t.task_id for t in later.tasks] == [2]
+    library.create_task(library.revision(1).task, source="import")  # task 3, by ann
+    copied = compute(library, prices).effort
+    assert (copied.tasks[2].generated, copied.tasks[2].kept) == (False, {})
+    ann = copied.by_author["ann"]
+    assert (ann.tasks, ann.mean_kept) == (2, 1.0)  # the import has no generated text
 
 
 def test_correctness(library: Store, prices: dict[str, ModelPrice]) -> None:

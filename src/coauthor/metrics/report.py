@@ -45,6 +45,8 @@ from coauthor.store.records import LogEntry, RevisionInfo, TaskInfo
 PARTS = ("story", "theory", "requirements", "solution", "tests")
 PERSON_SOURCES = frozenset({"edit", "copilot", "figures"})
 """Revision sources that are a person's change (not generation, checking or import)."""
+GENERATED = frozenset({"generate"})
+"""Sources of a revision 1 that a model wrote (not "import", "duplicate", "example")."""
 NEAR_DUPLICATE = 0.5
 """Similarity (the copilot's library search) from which two tasks count as near-duplicates."""
 MIN_TITLE = 4
@@ -182,7 +184,8 @@ def effort(
                 author=first.actor,
                 compared_revision=final.number,
                 approved=bool(approvals),
-                kept=kept(first.task, final.task),
+                generated=first.source in GENERATED,
+                kept=kept(first.task, final.task) if first.source in GENERATED else {},
                 edits=sum(1 for r in revisions[1:] if r.source in PERSON_SOURCES),
                 repair_rounds=rounds + sum(1 for r in revisions[1:] if r.source == "repair"),
                 hours_to_approval=hours,

@@ -90,10 +90,14 @@ class TaskEffort(_Strict):
     author: str | None = Field(description="Who made the first revision")
     compared_revision: int = Field(description="The approved revision, else the head")
     approved: bool
+    generated: bool = Field(
+        default=True, description="Whether a model wrote revision 1 (not an import or a copy)"
+    )
     kept: dict[str, float] = Field(
         default_factory=dict,
         description="Per part, the mean diff ratio (difflib) between the first generated "
-        "text and the compared revision's, over the generated steps (a removed step: 0)",
+        "text and the compared revision's, over the generated steps (a removed step: 0); "
+        "empty where revision 1 was not generated",
     )
     edits: int = Field(description="Revisions after the first that a person made (edit, ...)")
     repair_rounds: int = Field(description="Repair revisions plus rounds the verdicts report")
