@@ -83,6 +83,7 @@ def test_log_command(library: Store, secret: str, monkeypatch: pytest.MonkeyPatc
     assert payload["total"]["calls"] == 2 and secret not in result.stdout
     table = CliRunner().invoke(app, ["log", "--user", "bob", "--stage", "tests"], env=env)
     assert table.exit_code == 0 and "tests:1" in table.stdout and "draft:1" not in table.stdout
+    assert "Per day" in table.stdout and "2026-11-02" in table.stdout
     bad = CliRunner().invoke(app, ["log", "--since", "yesterday"], env=env)
     assert bad.exit_code == 2 and "--since" in bad.stderr
 

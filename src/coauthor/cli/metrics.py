@@ -103,6 +103,7 @@ def log_command(
             ("Per run", book.by_run),
             ("Per user", book.by_user),
             ("Per stage", book.by_stage),
+            ("Per day", book.by_day),
         ):
             if groups:
                 out.print(totals_table(title, groups))

@@ -54,6 +54,7 @@ def main() -> None:
             ("Per run", book.by_run),
             ("Per user", book.by_user),
             ("Per stage", book.by_stage),
+            ("Per day", book.by_day),
         ):
             if groups:
                 st.markdown(f"**{title}**")
