@@ -29,6 +29,10 @@ def test_metrics_json_and_tables() -> None:
     assert figures["cost"]["by_model"]["gpt-4o-mini"]["cost"] == pytest.approx(0.00135)
     assert figures["correctness"]["verified"] == 2
     assert figures["effort"]["by_author"]["bob"]["mean_hours_to_approval"] == 24.0
+    assert figures["text"]["terms_defined"] == 0 and figures["bugs"]["closed_by_task"] == {}
+    code, out, _ = cli("ann", "metrics")
+    assert code == 0 and "Cost by step" in out and "task 1 step 1" in out
+    assert "terms defined in theory" in out and "closed per author" in out
     code, out, _ = cli("ann", "metrics", "--since", "2026-11-05")
     assert code == 0 and "Churn curve" in out and "Cart totals" not in out
     assert "1350" not in out and "0.0014" not in out  # bob's calls were before the 5th
@@ -46,3 +50,4 @@ def test_bug_list() -> None:
     assert (bug["status"], bug["reporter"], bug["closed_by"]) == ("closed", "rita", "bob")
     code, out, _ = cli("ann", "metrics", "--json")
     assert json.loads(out)["bugs"]["closed"] == 1
+    assert json.loads(out)["bugs"]["closed_by_author"] == {"bob": 1}  # bob wrote task 1

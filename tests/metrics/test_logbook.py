@@ -40,6 +40,10 @@ def test_everything_is_logged_with_its_cost(library: Store, prices: dict[str, Mo
     assert book.by_user["bob"].calls == 2 and book.by_user["rita"].decisions == 1
     assert book.by_day["2026-11-02"].decisions == 3
     assert book.by_day["2026-11-03"].decisions == 1
+    # the Logbook page's per-day charts: bob's two calls on the 2nd, ann's one on the 10th
+    day = book.by_day["2026-11-02"]
+    assert (day.tokens_in, day.tokens_out, day.latency_ms) == (3000, 1500, 3000)
+    assert book.by_day["2026-11-10"].latency_ms == 500
 
 
 def test_secrets_stay_redacted(library: Store, prices: dict[str, ModelPrice], secret: str) -> None:
@@ -79,6 +83,7 @@ def test_log_command(library: Store, secret: str, monkeypatch: pytest.MonkeyPatc
     assert payload["total"]["calls"] == 2 and secret not in result.stdout
     table = CliRunner().invoke(app, ["log", "--user", "bob", "--stage", "tests"], env=env)
     assert table.exit_code == 0 and "tests:1" in table.stdout and "draft:1" not in table.stdout
+    assert "Per day" in table.stdout and "2026-11-02" in table.stdout
     bad = CliRunner().invoke(app, ["log", "--since", "yesterday"], env=env)
     assert bad.exit_code == 2 and "--since" in bad.stderr
 

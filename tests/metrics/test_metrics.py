@@ -7,9 +7,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coauthor.metrics.report import compute
-from coauthor.metrics.text import reading_ease, sentences, syllables, well_formed_url
-from coauthor.schemas import Language
+from coauthor.metrics.report import compute, reference_graph
+from coauthor.metrics.text import (
+    defined_terms,
+    reading_ease,
+    sentences,
+    syllables,
+    uses,
+    well_formed_url,
+)
+from coauthor.schemas import Language, Link
 from coauthor.schemas.metrics import BugStatus
 from coauthor.settings import ModelPrice
 from coauthor.store import PermissionDenied, Store
@@ -50,6 +57,11 @@ def test_authoring_effort(library: Store, prices: dict[str, ModelPrice]) -> None
     assert effort.by_author["ann"].mean_kept == 1.0
     later = compute(library, prices, since=datetime(2026, 11, 5, tzinfo=UTC)).effort
     assert [t.task_id for t in later.tasks] == [2]
+    library.create_task(library.revision(1).task, source="import")  # task 3, by ann
+    copied = compute(library, prices).effort
+    assert (copied.tasks[2].generated, copied.tasks[2].kept) == (False, {})
+    ann = copied.by_author["ann"]
+    assert (ann.tasks, ann.mean_kept) == (2, 1.0)  # the import has no generated text
 
 
 def test_correctness(library: Store, prices: dict[str, ModelPrice]) -> None:
@@ -119,7 +131,51 @@ def test_bugs(library: Store, prices: dict[str, ModelPrice]) -> None:
     assert (figures.open, figures.closed) == (2, 1)
     assert figures.by_task == {"task 1": 1, "task 2": 1}
     assert figures.by_author == {"ann": 1, "bob": 1}
+    assert figures.closed_by_task == {"task 1": 1} and figures.closed_by_author == {"bob": 1}
     with pytest.raises(PermissionDenied):
         library.acting_as("mallory").file_bug(1, "not a member")
     with pytest.raises(ValueError, match="needs some text"):
         library.file_bug(1, "  ")
+
+
+def test_terms_defined_in_theory_and_used_in_requirements(
+    library: Store, prices: dict[str, ModelPrice]
+) -> None:
+    assert compute(library, prices).text.terms_defined == 0  # no emphasis in the fixture
+    churn = library.revision(2).task.model_copy(deep=True)
+    churn.steps[0].theory = "A **churn rate** is the share lost; a _cohort_ is a group (`__x__`)."
+    churn.steps[0].requirements = ["Return the Churn Rate of each month"]
+    churn.steps[1].theory = "The __survival curve__ falls. Multiply a * b * c."
+    library.add_revision(2, churn, source="edit")
+    t = compute(library, prices).text
+    # step 1 defines "churn rate" and "cohort" (code is no term), its requirements use the
+    # first; step 2 defines "survival curve" (a * b * c is no emphasis), unused: 1 of 3
+    assert {k: (v.defined, v.used) for k, v in t.terms.items()} == {
+        "task 2 step 1": (["churn rate", "cohort"], ["churn rate"]),
+        "task 2 step 2": (["survival curve"], []),
+    }
+    assert (t.terms_defined, t.terms_used) == (3, 1) and t.terms_used_share == approx(1 / 3)
+    assert defined_terms("**a b c d e**, *one* and *One*") == ["one"]  # 5 words: no term
+    assert uses("churn rate", "the churn, rate") and not uses("rate", "rates")
+
+
+def test_cross_reference_graph(library: Store, prices: dict[str, ModelPrice]) -> None:
+    churn = library.revision(2).task.model_copy(deep=True)
+    churn.steps[0].links.append(Link(title="Cart totals, the warm-up", url="https://x.org/a"))
+    library.add_revision(2, churn, source="edit")
+    loyalty = library.revision(1).task.model_copy(deep=True)
+    loyalty.plan.title = "Loyalty points"
+    loyalty.brief.idea = "Reward repeat buyers"
+    loyalty.steps[0].links = [
+        Link(title="Before this", url="http://127.0.0.1:8501/editor?task=1"),
+        Link(title="Nowhere", url="http://127.0.0.1:8501/editor?task=9"),  # no such task
+    ]
+    library.create_task(loyalty, source="generate")  # task 3
+    lib = compute(library, prices).library
+    # task 2 names "Cart totals" in a link's title; task 3 links to task 1 in the studio
+    assert lib.references == [(2, 1), (3, 1)]
+    assert lib.titles == {"1": "Cart totals", "2": "Churn curve", "3": "Loyalty points"}
+    dot = reference_graph(lib)
+    assert dot.startswith("digraph references {") and dot.endswith("}")
+    assert 't3 [label="3 Loyalty points"];' in dot
+    assert [line.strip() for line in dot.splitlines() if "->" in line] == ["t2 -> t1;", "t3 -> t1;"]

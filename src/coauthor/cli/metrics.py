@@ -103,6 +103,7 @@ def log_command(
             ("Per run", book.by_run),
             ("Per user", book.by_user),
             ("Per stage", book.by_stage),
+            ("Per day", book.by_day),
         ):
             if groups:
                 out.print(totals_table(title, groups))
@@ -141,6 +142,7 @@ def print_metrics(m: Metrics) -> None:
     for title, groups in (
         ("Cost by model", m.cost.by_model),
         ("Cost by task", m.cost.by_task),
+        ("Cost by step", m.cost.by_step),
         ("Cost by stage", m.cost.by_stage),
         ("Cost by week", m.cost.by_week),
     ):
@@ -224,9 +226,22 @@ def print_metrics(m: Metrics) -> None:
                 ],
                 ["links per step", _num(t.links_per_step, 1)],
                 ["well-formed links", _num(t.well_formed_links)],
+                ["terms defined in theory", str(t.terms_defined)],
+                [
+                    "of them used in requirements",
+                    f"{t.terms_used} ({_num(t.terms_used_share)})",
+                ],
             ],
         )
     )
+    if t.terms:
+        out.print(
+            _table(
+                "Terms per step (theory defines: bold or italic)",
+                ["step", "defined", "used in requirements"],
+                [[k, ", ".join(v.defined), ", ".join(v.used) or "-"] for k, v in t.terms.items()],
+            )
+        )
     lib = m.library
     out.print(
         _table(
@@ -254,7 +269,14 @@ def print_metrics(m: Metrics) -> None:
                     )
                     or "-",
                 ],
-                ["cross-references", ", ".join(f"{a}->{b}" for a, b in lib.references) or "-"],
+                [
+                    "cross-references",
+                    ", ".join(
+                        f"{a} {lib.titles[str(a)]} -> {b} {lib.titles[str(b)]}"
+                        for a, b in lib.references
+                    )
+                    or "-",
+                ],
             ],
         )
     )
@@ -264,10 +286,14 @@ def print_metrics(m: Metrics) -> None:
             ["figure", "value"],
             [
                 ["open / closed", f"{m.bugs.open} / {m.bugs.closed}"],
-                ["open per task", ", ".join(f"{k}: {v}" for k, v in m.bugs.by_task.items()) or "-"],
-                [
-                    "open per author",
-                    ", ".join(f"{k}: {v}" for k, v in m.bugs.by_author.items()) or "-",
+                *[
+                    [name, ", ".join(f"{k}: {v}" for k, v in counts.items()) or "-"]
+                    for name, counts in (
+                        ("open per task", m.bugs.by_task),
+                        ("closed per task", m.bugs.closed_by_task),
+                        ("open per author", m.bugs.by_author),
+                        ("closed per author", m.bugs.closed_by_author),
+                    )
                 ],
             ],
         )

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from coauthor.schemas.metrics import Logbook, LogItem, LogKind, LogTotals
 from coauthor.settings import ModelPrice
 from coauthor.store import Store
+from coauthor.store.records import LogEntry
 from coauthor.store.redact import redact
 
 NO_TASK = "-"
@@ -64,6 +65,18 @@ def call_cost(
     return (tokens_in * price.input + tokens_out * price.output) / 1_000_000
 
 
+def model_calls(store: Store) -> list[LogEntry]:
+    """The logged calls, oldest first; a run's call made before its task existed (the plan,
+    the steps) is the task's once the run made it."""
+    made = {run.id: run.task_id for run in store.list_runs() if run.task_id is not None}
+    return [
+        replace(entry, task_id=made[entry.run_id])
+        if entry.task_id is None and entry.run_id in made
+        else entry
+        for entry in store.logbook()
+    ]
+
+
 def log_items(store: Store, prices: Mapping[str, ModelPrice]) -> list[LogItem]:
     """Every logbook line in the store, oldest first."""
     items = [
@@ -82,7 +95,7 @@ def log_items(store: Store, prices: Mapping[str, ModelPrice]) -> list[LogItem]:
             error=None if entry.error is None else redact(entry.error),
             detail=redact(router_decision(entry.reply)),
         )
-        for entry in store.logbook()
+        for entry in model_calls(store)
     ]
     for run in store.list_runs():
         items.append(

@@ -7,18 +7,22 @@ the library describe the library as it stands (each task's approved revision, el
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from difflib import SequenceMatcher
+from urllib.parse import parse_qs, urlparse
 
-from coauthor.metrics.logbook import call_cost
-from coauthor.metrics.text import reading_ease, well_formed_url, words
+from coauthor.metrics.logbook import call_cost, model_calls
+from coauthor.metrics.text import defined_terms, reading_ease, uses, well_formed_url, words
 from coauthor.schemas import Step, Task
 from coauthor.schemas.metrics import (
     AuthorEffort,
+    Bug,
     BugMetrics,
     BugStatus,
     CorrectnessMetrics,
@@ -28,6 +32,7 @@ from coauthor.schemas.metrics import (
     LibraryMetrics,
     Metrics,
     NearDuplicate,
+    StepTerms,
     TaskEffort,
     TextMetrics,
     Usage,
@@ -40,6 +45,8 @@ from coauthor.store.records import LogEntry, RevisionInfo, TaskInfo
 PARTS = ("story", "theory", "requirements", "solution", "tests")
 PERSON_SOURCES = frozenset({"edit", "copilot", "figures"})
 """Revision sources that are a person's change (not generation, checking or import)."""
+GENERATED = frozenset({"generate"})
+"""Sources of a revision 1 that a model wrote (not "import", "duplicate", "example")."""
 NEAR_DUPLICATE = 0.5
 """Similarity (the copilot's library search) from which two tasks count as near-duplicates."""
 MIN_TITLE = 4
@@ -54,14 +61,14 @@ def compute(
     states = store.review_states([t.id for t in tasks])
     compared = {t.id: _compared(history[t.id], states[t.id].approved_revision) for t in tasks}
     created = [t for t in tasks if since is None or history[t.id][0].created_at >= since]
-    calls = [e for e in store.logbook() if since is None or e.created_at >= since]
+    calls = [e for e in model_calls(store) if since is None or e.created_at >= since]
     authors = {t.id: history[t.id][0].actor for t in tasks}
     return Metrics(
         since=since,
         cost=cost(calls, prices),
         effort=effort(store, created, history, compared),
         correctness=correctness(c.task for c in compared.values()),
-        text=text(c.task for c in compared.values()),
+        text=text({i: c.task for i, c in compared.items()}),
         library=library(tasks, {i: c.task for i, c in compared.items()}),
         bugs=bugs(store, authors, since),
     )
@@ -177,7 +184,8 @@ def effort(
                 author=first.actor,
                 compared_revision=final.number,
                 approved=bool(approvals),
-                kept=kept(first.task, final.task),
+                generated=first.source in GENERATED,
+                kept=kept(first.task, final.task) if first.source in GENERATED else {},
                 edits=sum(1 for r in revisions[1:] if r.source in PERSON_SOURCES),
                 repair_rounds=rounds + sum(1 for r in revisions[1:] if r.source == "repair"),
                 hours_to_approval=hours,
@@ -243,16 +251,22 @@ def correctness(tasks: Iterable[Task]) -> CorrectnessMetrics:
     )
 
 
-def text(tasks: Iterable[Task]) -> TextMetrics:
+def text(tasks: Mapping[int, Task]) -> TextMetrics:
     stories: list[float] = []
     theories: list[float] = []
     ease: dict[str, list[float]] = {}
     links = 0
     good = 0
     steps = 0
-    for task in tasks:
-        for step in task.steps:
+    terms: dict[str, StepTerms] = {}
+    for task_id, task in sorted(tasks.items()):
+        for number, step in enumerate(task.steps, 1):
             steps += 1
+            defined = defined_terms(step.theory)
+            if defined:
+                asked = "\n".join(step.requirements)
+                used = [term for term in defined if uses(term, asked)]
+                terms[f"task {task_id} step {number}"] = StepTerms(defined=defined, used=used)
             stories.append(len(words(step.story)))
             theories.append(len(words(step.theory)))
             score = reading_ease(f"{step.story}\n\n{step.theory}", task.brief.language)
@@ -260,12 +274,18 @@ def text(tasks: Iterable[Task]) -> TextMetrics:
                 ease.setdefault(task.brief.language.value, []).append(score)
             links += len(step.links)
             good += sum(1 for link in step.links if well_formed_url(link.url))
+    defined_count = sum(len(t.defined) for t in terms.values())
+    used_count = sum(len(t.used) for t in terms.values())
     return TextMetrics(
         story_words=distribution(stories),
         theory_words=distribution(theories),
         readability={lang: distribution(values) for lang, values in sorted(ease.items())},
         links_per_step=links / steps if steps else None,
         well_formed_links=good / links if links else None,
+        terms_defined=defined_count,
+        terms_used=used_count,
+        terms_used_share=used_count / defined_count if defined_count else None,
+        terms=terms,
     )
 
 
@@ -279,8 +299,20 @@ def entropy(counts: Counter[str]) -> float:
 def task_text(task: Task) -> str:
     parts = [task.summary]
     for step in task.steps:
-        parts += [step.story, step.theory, *step.requirements]
+        parts += [step.story, step.theory, *step.requirements, *(link.title for link in step.links)]
     return "\n".join(parts)
+
+
+def linked_tasks(task: Task) -> set[int]:
+    """Tasks a step's link opens in the studio: a URL with ``task=ID`` in its query."""
+    found = set()
+    for step in task.steps:
+        for link in step.links:
+            with contextlib.suppress(ValueError):
+                for value in parse_qs(urlparse(link.url).query).get("task", []):
+                    if value.isdigit():
+                        found.add(int(value))
+    return found
 
 
 def library(infos: Sequence[TaskInfo], tasks: Mapping[int, Task]) -> LibraryMetrics:
@@ -290,6 +322,7 @@ def library(infos: Sequence[TaskInfo], tasks: Mapping[int, Task]) -> LibraryMetr
         "types": Counter(t.task_type.value for t in infos),
         "lessons": Counter(lesson.title for t in infos for lesson in tasks[t.id].brief.lessons),
     }
+    found = references(infos, tasks)
     return LibraryMetrics(
         tasks=len(infos),
         domains=dict(sorted(counts["domains"].items())),
@@ -298,7 +331,8 @@ def library(infos: Sequence[TaskInfo], tasks: Mapping[int, Task]) -> LibraryMetr
         lessons=dict(sorted(counts["lessons"].items())),
         entropy={name: entropy(counter) for name, counter in counts.items()},
         near_duplicates=near_duplicates(infos, tasks),
-        references=references(infos, tasks),
+        references=found,
+        titles={str(t.id): t.title for t in infos if any(t.id in pair for pair in found)},
     )
 
 
@@ -320,24 +354,48 @@ def near_duplicates(infos: Sequence[TaskInfo], tasks: Mapping[int, Task]) -> lis
 
 
 def references(infos: Sequence[TaskInfo], tasks: Mapping[int, Task]) -> list[tuple[int, int]]:
-    """(task, other task) where the task's text names the other task's title."""
+    """(task, other task) where the task's text or a link's title names the other task's
+    title, or one of its links opens the other task in the studio."""
     found = []
     for info in infos:
         body = task_text(tasks[info.id]).casefold()
+        linked = linked_tasks(tasks[info.id])
         for other in infos:
             title = other.title.strip().casefold()
-            if other.id != info.id and len(title) >= MIN_TITLE and title in body:
+            named = len(title) >= MIN_TITLE and title in body
+            if other.id != info.id and (named or other.id in linked):
                 found.append((info.id, other.id))
     return found
+
+
+def reference_graph(lib: LibraryMetrics) -> str:
+    """The cross-references as Graphviz DOT: a node per task that refers or is referred to,
+    an arrow from the task to the one it refers to."""
+    lines = ["digraph references {", "  rankdir=LR;", '  node [shape=box, fontname="sans"];']
+    for task_id, title in lib.titles.items():
+        lines.append(f"  t{task_id} [label={json.dumps(f'{task_id} {title}')}];")
+    lines += [f"  t{a} -> t{b};" for a, b in lib.references]
+    lines.append("}")
+    return "\n".join(lines)
 
 
 # -- bugs -------------------------------------------------------------------------------------
 def bugs(store: Store, authors: Mapping[int, str | None], since: datetime | None) -> BugMetrics:
     filed = [b for b in store.bugs() if since is None or b.created_at >= since]
     open_bugs = [b for b in filed if b.status is BugStatus.open]
+    closed = [b for b in filed if b.status is not BugStatus.open]
+
+    def per_task(found: list[Bug]) -> dict[str, int]:
+        return dict(sorted(Counter(f"task {b.task_id}" for b in found).items()))
+
+    def per_author(found: list[Bug]) -> dict[str, int]:
+        return dict(sorted(Counter(authors.get(b.task_id) or "-" for b in found).items()))
+
     return BugMetrics(
         open=len(open_bugs),
-        closed=len(filed) - len(open_bugs),
-        by_task=dict(sorted(Counter(f"task {b.task_id}" for b in open_bugs).items())),
-        by_author=dict(sorted(Counter(authors.get(b.task_id) or "-" for b in open_bugs).items())),
+        closed=len(closed),
+        by_task=per_task(open_bugs),
+        by_author=per_author(open_bugs),
+        closed_by_task=per_task(closed),
+        closed_by_author=per_author(closed),
     )

@@ -8,6 +8,10 @@ Syllables are vowel groups: in English a group of a, e, i, o, u, y, less a final
 "e" ("five" has one); in Russian every vowel is a syllable. Sentences end at ., ! or ?
 and at a blank line. (textstat, the maintained library, needs NLTK's CMU dictionary
 downloaded at run time, which an offline studio cannot do.)
+
+Terms: the theory defines a term where it emphasises it in markdown (``**term**``,
+``__term__``, ``*term*``, ``_term_``), the way a textbook sets a new word in bold; the
+requirements use it where its words appear there (case-insensitive, whole words).
 """
 
 from __future__ import annotations
@@ -21,6 +25,13 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _SENTENCE_END = re.compile(r"[.!?…]+|\n\s*\n")
 _EN_VOWELS = re.compile(r"[aeiouy]+")
 _RU_VOWELS = re.compile(r"[аеёиоуыэюя]")
+_EMPHASIS = re.compile(
+    r"\*\*(?P<a>[^*\n]+?)\*\*|__(?P<b>[^_\n]+?)__"
+    r"|(?<![*\w])\*(?P<c>[^*\s][^*\n]*?)\*(?![*\w])|(?<![_\w])_(?P<d>[^_\s][^_\n]*?)_(?![_\w])"
+)
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
+MAX_TERM_WORDS = 4
+"""Longer emphasised text is a warning or a sentence, not a term."""
 FORMULAS = {
     Language.en: (206.835, 1.015, 84.6),
     Language.ru: (206.835, 1.3, 60.1),
@@ -64,3 +75,22 @@ def well_formed_url(url: str) -> bool:
         return False
     host = parts.hostname or ""
     return parts.scheme in ("http", "https") and ("." in host or host == "localhost")
+
+
+def defined_terms(theory: str) -> list[str]:
+    """The terms ``theory`` defines: emphasised phrases of 1 to MAX_TERM_WORDS words,
+    lower-cased, each once, in the order they first appear; code is not looked at."""
+    found: list[str] = []
+    for match in _EMPHASIS.finditer(_CODE.sub(" ", theory)):
+        phrase = next(group for group in match.groups() if group is not None)
+        term = " ".join(words(phrase)).casefold()
+        if term and len(term.split()) <= MAX_TERM_WORDS and term not in found:
+            found.append(term)
+    return found
+
+
+def uses(term: str, text: str) -> bool:
+    """Whether ``text`` has ``term``'s words in a row (case-insensitive, whole words)."""
+    said = [w.casefold() for w in words(text)]
+    wanted = term.split()
+    return any(said[i : i + len(wanted)] == wanted for i in range(len(said) - len(wanted) + 1))

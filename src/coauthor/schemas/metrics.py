@@ -90,10 +90,14 @@ class TaskEffort(_Strict):
     author: str | None = Field(description="Who made the first revision")
     compared_revision: int = Field(description="The approved revision, else the head")
     approved: bool
+    generated: bool = Field(
+        default=True, description="Whether a model wrote revision 1 (not an import or a copy)"
+    )
     kept: dict[str, float] = Field(
         default_factory=dict,
         description="Per part, the mean diff ratio (difflib) between the first generated "
-        "text and the compared revision's, over the generated steps (a removed step: 0)",
+        "text and the compared revision's, over the generated steps (a removed step: 0); "
+        "empty where revision 1 was not generated",
     )
     edits: int = Field(description="Revisions after the first that a person made (edit, ...)")
     repair_rounds: int = Field(description="Repair revisions plus rounds the verdicts report")
@@ -135,6 +139,13 @@ class CorrectnessMetrics(_Strict):
     flags_open: int = 0
 
 
+class StepTerms(_Strict):
+    """The terms a step's theory defines (emphasised) and those its requirements use."""
+
+    defined: list[str] = Field(default_factory=list)
+    used: list[str] = Field(default_factory=list, description="Defined and used in requirements")
+
+
 class TextMetrics(_Strict):
     story_words: Distribution = Field(default_factory=Distribution)
     theory_words: Distribution = Field(default_factory=Distribution)
@@ -145,6 +156,12 @@ class TextMetrics(_Strict):
     )
     links_per_step: float | None = None
     well_formed_links: float | None = Field(default=None, description="Share of http(s) URLs")
+    terms_defined: int = Field(default=0, description="Terms the theory defines, over steps")
+    terms_used: int = Field(default=0, description="Of those, the ones the requirements use")
+    terms_used_share: float | None = None
+    terms: dict[str, StepTerms] = Field(
+        default_factory=dict, description="'task 1 step 2': steps whose theory defines terms"
+    )
 
 
 class NearDuplicate(_Strict):
@@ -164,7 +181,12 @@ class LibraryMetrics(_Strict):
     )
     near_duplicates: list[NearDuplicate] = Field(default_factory=list)
     references: list[tuple[int, int]] = Field(
-        default_factory=list, description="(task, task it names): a task naming another's title"
+        default_factory=list,
+        description="(task, task it refers to): its text or a link's title names the other's "
+        "title, or a link opens the other in the studio (?task=ID)",
+    )
+    titles: dict[str, str] = Field(
+        default_factory=dict, description="Title of each task in references, by id"
     )
 
 
@@ -191,6 +213,8 @@ class BugMetrics(_Strict):
     by_author: dict[str, int] = Field(
         default_factory=dict, description="Open bugs against the tasks each author made"
     )
+    closed_by_task: dict[str, int] = Field(default_factory=dict)
+    closed_by_author: dict[str, int] = Field(default_factory=dict)
 
 
 class Metrics(_Strict):

@@ -54,6 +54,7 @@ def main() -> None:
             ("Per run", book.by_run),
             ("Per user", book.by_user),
             ("Per stage", book.by_stage),
+            ("Per day", book.by_day),
         ):
             if groups:
                 st.markdown(f"**{title}**")
@@ -84,9 +85,16 @@ def totals(total: LogTotals) -> None:
     cols[1].metric("Failed calls", total.errors)
     cols[2].metric("Tokens in / out", f"{total.tokens_in} / {total.tokens_out}")
     cols[3].metric("Model time", f"{total.latency_ms / 1000:.1f} s")
-    cost = f"{total.cost:.4f}" if total.priced else f"{total.cost:.4f} + unpriced"
+    cost = cost_text(total.cost, priced=total.priced)
     cols[4].metric("Cost", cost, help="Models without a price in COAUTHOR_PRICES are unpriced")
     st.caption(f"{total.decisions} decisions (revisions, review moves, runs)")
+
+
+def cost_text(cost: float, *, priced: bool) -> str:
+    """The cost as a figure; "unpriced" where no call had a price, never a bare 0."""
+    if priced:
+        return f"{cost:.4f}"
+    return f"{cost:.4f} + unpriced" if cost else "unpriced"
 
 
 def table(groups: dict[str, LogTotals]) -> list[dict[str, object]]:
@@ -94,24 +102,26 @@ def table(groups: dict[str, LogTotals]) -> list[dict[str, object]]:
 
 
 def charts(book: Logbook) -> None:
-    if not book.by_stage:
-        return
-    cols = st.columns(2)
-    with cols[0]:
-        st.markdown("**Tokens per stage**")
-        stages = {
-            "stage": list(book.by_stage),
-            "tokens in": [t.tokens_in for t in book.by_stage.values()],
-            "tokens out": [t.tokens_out for t in book.by_stage.values()],
-        }
-        st.bar_chart(stages, x="stage", y=["tokens in", "tokens out"])
-    with cols[1]:
-        st.markdown("**Model time per day (s)**")
-        days = {
-            "day": list(book.by_day),
-            "seconds": [t.latency_ms / 1000 for t in book.by_day.values()],
-        }
-        st.bar_chart(days, x="day", y="seconds")
+    """Tokens and model time, per stage and per day, side by side."""
+    for label, groups in (("stage", book.by_stage), ("day", book.by_day)):
+        if not groups:
+            continue
+        cols = st.columns(2)
+        with cols[0]:
+            st.markdown(f"**Tokens per {label}**")
+            tokens = {
+                label: list(groups),
+                "tokens in": [t.tokens_in for t in groups.values()],
+                "tokens out": [t.tokens_out for t in groups.values()],
+            }
+            st.bar_chart(tokens, x=label, y=["tokens in", "tokens out"])
+        with cols[1]:
+            st.markdown(f"**Model time per {label} (s)**")
+            seconds = {
+                label: list(groups),
+                "seconds": [t.latency_ms / 1000 for t in groups.values()],
+            }
+            st.bar_chart(seconds, x=label, y="seconds")
 
 
 main()

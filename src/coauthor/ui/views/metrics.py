@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 
 import streamlit as st
 
-from coauthor.metrics.report import PARTS, compute
+from coauthor.metrics.report import PARTS, compute, reference_graph
 from coauthor.schemas.metrics import Distribution, Metrics, Usage
 from coauthor.ui import common, resources
 
@@ -39,7 +39,11 @@ def cost(m: Metrics) -> None:
     cols[0].metric("Model calls", total.calls)
     cols[1].metric("Tokens", total.tokens_in + total.tokens_out)
     cols[2].metric("Model time", f"{total.seconds:.1f} s")
-    cols[3].metric("Cost", f"{total.cost:.4f}" + ("" if total.priced else " + unpriced"))
+    money = f"{total.cost:.4f}" if total.priced or total.cost else ""
+    unpriced = "" if total.priced else (" + unpriced" if total.cost else "unpriced")
+    cols[3].metric(
+        "Cost", money + unpriced, help="Models without a price in COAUTHOR_PRICES are unpriced"
+    )
     if not total.calls:
         st.info("No model calls logged yet.")
         return
@@ -50,10 +54,22 @@ def cost(m: Metrics) -> None:
         "tokens out": [u.tokens_out for u in m.cost.by_week.values()],
     }
     st.bar_chart(weeks, x="week", y=["tokens in", "tokens out"])
+    if m.cost.by_stage:
+        st.markdown("**Model time per stage (s)**")
+        stages = {
+            "stage": list(m.cost.by_stage),
+            "seconds": [u.seconds for u in m.cost.by_stage.values()],
+        }
+        st.bar_chart(stages, x="stage", y="seconds")
     st.markdown("**By model**")
     st.dataframe(usage_frame(m.cost.by_model), hide_index=True, key="metrics_by_model")
     st.markdown("**By task**")
     st.dataframe(usage_frame(m.cost.by_task), hide_index=True, key="metrics_by_task")
+    if m.cost.by_step:
+        st.markdown("**By step**")
+        st.dataframe(usage_frame(m.cost.by_step), hide_index=True, key="metrics_by_step")
+    st.markdown("**By week**")
+    st.dataframe(usage_frame(m.cost.by_week), hide_index=True, key="metrics_by_week")
     st.markdown("**By stage**")
     st.dataframe(usage_frame(m.cost.by_stage), hide_index=True, key="metrics_by_stage")
 
@@ -79,6 +95,10 @@ def effort(m: Metrics) -> None:
     authors = [{"author": k, **a.model_dump()} for k, a in m.effort.by_author.items()]
     st.markdown("**Per author**")
     st.dataframe(authors, hide_index=True, key="metrics_authors")
+    kept = {k: a.mean_kept for k, a in m.effort.by_author.items() if a.mean_kept is not None}
+    if kept:
+        st.markdown("**Share of generated text kept, per author**")
+        st.bar_chart({"author": list(kept), "kept": list(kept.values())}, x="author", y="kept")
 
 
 def spread(d: Distribution) -> str:
@@ -113,8 +133,22 @@ def text(m: Metrics) -> None:
         + ("-" if t.links_per_step is None else f"{t.links_per_step:.1f}")
         + "; well-formed: "
         + ("-" if t.well_formed_links is None else f"{t.well_formed_links:.0%}"),
+        f"- terms the theory defines (**bold** or *italic*): {t.terms_defined}; used in the "
+        f"requirements: {t.terms_used}"
+        + ("" if t.terms_used_share is None else f" ({t.terms_used_share:.0%})"),
     ]
     st.markdown("\n".join(lines))
+    if t.terms:
+        rows = [
+            {
+                "step": name,
+                "defined in theory": ", ".join(terms.defined),
+                "used in requirements": ", ".join(terms.used) or "-",
+                "not used": ", ".join(x for x in terms.defined if x not in terms.used) or "-",
+            }
+            for name, terms in t.terms.items()
+        ]
+        st.dataframe(rows, hide_index=True, key="metrics_terms")
 
 
 def library(m: Metrics) -> None:
@@ -125,8 +159,23 @@ def library(m: Metrics) -> None:
         st.markdown("**Tasks per domain**")
         domains = {"domain": list(lib.domains), "tasks": list(lib.domains.values())}
         st.bar_chart(domains, x="domain", y="tasks")
-    st.markdown(
-        "Entropy (bits): " + ", ".join(f"{name} {value:.2f}" for name, value in lib.entropy.items())
+    spreads = (
+        ("domains", lib.domains),
+        ("difficulties", lib.difficulties),
+        ("types", lib.types),
+        ("lessons", lib.lessons),
+    )
+    st.dataframe(
+        [
+            {
+                "over": name,
+                "tasks": ", ".join(f"{k}: {v}" for k, v in counts.items()) or "-",
+                "entropy (bits)": lib.entropy.get(name),
+            }
+            for name, counts in spreads
+        ],
+        hide_index=True,
+        key="metrics_library_spread",
     )
     if lib.near_duplicates:
         st.markdown(
@@ -134,13 +183,39 @@ def library(m: Metrics) -> None:
             + ", ".join(f"{d.first} ~ {d.second} ({d.similarity:.2f})" for d in lib.near_duplicates)
         )
     if lib.references:
-        st.markdown("Cross-references: " + ", ".join(f"{a} → {b}" for a, b in lib.references))
+        st.markdown("**Cross-references** (an arrow: the task names or links to the other)")
+        st.graphviz_chart(reference_graph(lib))
+    else:
+        st.caption("No task names or links to another yet.")
 
 
 def bugs(m: Metrics) -> None:
     st.header("Bugs")
     store = resources.store()
     st.markdown(f"Open: {m.bugs.open}, closed: {m.bugs.closed}")
+    per_task = sorted(set(m.bugs.by_task) | set(m.bugs.closed_by_task))
+    if per_task:
+        st.markdown("**Bugs per task**")
+        counts = {
+            "task": per_task,
+            "open": [m.bugs.by_task.get(name, 0) for name in per_task],
+            "closed": [m.bugs.closed_by_task.get(name, 0) for name in per_task],
+        }
+        st.bar_chart(counts, x="task", y=["open", "closed"])
+    authors = sorted(set(m.bugs.by_author) | set(m.bugs.closed_by_author))
+    if authors:
+        st.dataframe(
+            [
+                {
+                    "author": name,
+                    "open": m.bugs.by_author.get(name, 0),
+                    "closed": m.bugs.closed_by_author.get(name, 0),
+                }
+                for name in authors
+            ],
+            hide_index=True,
+            key="metrics_bugs_by_author",
+        )
     tasks = [t.id for t in store.list_tasks()]
     if tasks:
         with st.form("metrics_bug_form", clear_on_submit=True):
