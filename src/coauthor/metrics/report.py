@@ -1,5 +1,5 @@
 """The metric hierarchy, computed from the store: cost, authoring effort, correctness, text,
-library and bugs.
+library, bugs and students (pass-through from imported grader results).
 
 ``since`` limits what flows (model calls, tasks created, bugs filed); correctness, text and
 the library describe the library as it stands (each task's approved revision, else its head).
@@ -32,6 +32,7 @@ from coauthor.schemas.metrics import (
     TextMetrics,
     Usage,
 )
+from coauthor.schemas.results import StudentsMetrics
 from coauthor.schemas.team import ReviewStatus
 from coauthor.settings import ModelPrice
 from coauthor.store import Store
@@ -64,6 +65,7 @@ def compute(
         text=text(c.task for c in compared.values()),
         library=library(tasks, {i: c.task for i, c in compared.items()}),
         bugs=bugs(store, authors, since),
+        students=students(store, {i: c.task for i, c in compared.items()}),
     )
 
 
@@ -340,4 +342,20 @@ def bugs(store: Store, authors: Mapping[int, str | None], since: datetime | None
         closed=len(filed) - len(open_bugs),
         by_task=dict(sorted(Counter(f"task {b.task_id}" for b in open_bugs).items())),
         by_author=dict(sorted(Counter(authors.get(b.task_id) or "-" for b in open_bugs).items())),
+    )
+
+
+# -- students ---------------------------------------------------------------------------------
+def students(store: Store, shown: Mapping[int, Task]) -> StudentsMetrics:
+    """Pass-through per task and step from the imported results, the steps titled as in
+    the compared revision (deleted tasks are left out)."""
+    tasks = [
+        store.pass_through(task_id, shown[task_id])
+        for task_id in store.tasks_with_results()
+        if task_id in shown
+    ]
+    total = sum(t.students for t in tasks)
+    passed = sum(t.passed_all for t in tasks)
+    return StudentsMetrics(
+        tasks=tasks, students=total, pass_through=passed / total if total else None
     )
