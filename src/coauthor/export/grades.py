@@ -155,7 +155,7 @@ def read_gradebook(
     path: Path, *, task_id: int, steps: int, name: str = "gradebook.db"
 ) -> GradedFile:
     """nbgrader's gradebook, through nbgrader's API, on a copy of ``path``."""
-    if not {"assignment", "grade_cell", "submitted_assignment", "grade"} <= _tables(path):
+    if not {"assignment", "grade_cells", "submitted_assignment", "grade"} <= _tables(path):
         raise GradesError(f"{name}: a SQLite database, but not an nbgrader gradebook")
     from nbgrader.api import Gradebook
 
