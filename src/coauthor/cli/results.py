@@ -75,6 +75,7 @@ def import_command(
             f"Imported {done.students} students' {done.source} results for task {task_id} "
             f"({done.scores} step scores){replaced}.",
             highlight=False,
+            soft_wrap=True,
         )
         out.print(pass_through_table(done.pass_through))
 
