@@ -294,8 +294,11 @@ def test_cli_imports_and_refuses_with_exit_2(
     assert json.loads(done.stdout)["pass_through"]["passed_all"] == 1
     again = runner.invoke(app, ["results", "import", "1", str(graded.gradebook)])
     assert again.exit_code == 0 and "replaced 8 scores of the earlier nbgrader file" in again.stdout
-    shown = " ".join(runner.invoke(app, ["results", "show", "1"]).stdout.split())
-    assert "Relative uplift" in shown and "1 (33%)" in shown
+    shown = runner.invoke(app, ["results", "show", "1", "--json"])
+    second = json.loads(shown.stdout)["steps"][1]
+    assert (second["title"], second["dropped"], second["passed"]) == ("Relative uplift", 1, 1)
+    table = " ".join(runner.invoke(app, ["results", "show", "1"]).stdout.split())
+    assert "4 students, 1 passed every step (25%)" in table and "1 (33%)" in table
     bad = runner.invoke(app, ["results", "import", "1", str(graded.nbgrader_csv)])
     assert bad.exit_code == 2
     assert bad.stderr.count("\n") == 1 and "only assignment totals" in bad.stderr
