@@ -15,7 +15,7 @@ from coauthor.store import Store, latest_revision, upgrade_database
 from coauthor.store.engine import current_revision, make_engine, upgrade
 from coauthor.store.tables import UTCDateTime
 
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 AT = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
 
 

@@ -300,9 +300,37 @@ def print_metrics(m: Metrics) -> None:
     )
 
 
+def print_students(m: Metrics) -> None:
+    students = m.students
+    rows = []
+    for task in students.tasks:
+        hardest = task.hardest()
+        worst = f"step {hardest[0].step} ({_share(hardest[0].pass_through)})" if hardest else "-"
+        drop = f"step {task.largest_drop}" if task.largest_drop else "-"
+        per_step = ", ".join(f"{s.step}: {_share(s.pass_through)}" for s in task.steps if s.graded)
+        rows.append(
+            [
+                f"{task.task_id} {task.title}",
+                str(task.students),
+                _share(task.pass_through),
+                per_step or "-",
+                worst,
+                drop,
+            ]
+        )
+    if not rows:
+        rows.append(["no results imported (coauthor results import)", "", "", "", "", ""])
+    columns = ["task", "students", "passed all", "pass-through per step", "hardest", "drop-out"]
+    out.print(_table("Students", columns, rows))
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
 @app.command("metrics")
 def metrics_command(since: SinceOption = None, as_json: JsonFlag = False) -> None:
-    """The metric hierarchy: cost, authoring effort, correctness, text, library, bugs.
+    """The metric hierarchy: cost, effort, correctness, text, library, bugs, students.
     --since limits what flows (calls, tasks created, bugs); the rest is the library now."""
     with errors():
         config = settings()
@@ -312,6 +340,7 @@ def metrics_command(since: SinceOption = None, as_json: JsonFlag = False) -> Non
             emit({"status": "ok", **figures.model_dump(mode="json")})
             return
         print_metrics(figures)
+        print_students(figures)
 
 
 @app.command("bug")

@@ -26,6 +26,7 @@ from coauthor.copilot.review import review
 from coauthor.copilot.router import Router
 from coauthor.copilot.session import CopilotError, Reply, Request, Session
 from coauthor.copilot.slots import extract, language
+from coauthor.copilot.students import answers, students_results
 from coauthor.export import ExportError
 from coauthor.llm.base import ModelError
 from coauthor.pipeline.brief import BriefError
@@ -85,11 +86,13 @@ def handle(
     decision = decide(session, message, intent=intent, slots=slots)
     request = Request(message, decision.slots, decision.language)
     error: str | None = None
-    if not decision.sure:
+    about_students = answers(decision.intent, decision.slots.students)
+    if not decision.sure and not about_students:
         reply = clarify(decision)
     else:
+        module = students_results if about_students else MODULES[decision.intent]
         try:
-            reply = MODULES[decision.intent](session, request)
+            reply = module(session, request)
         except EXPECTED as exc:
             error = f"{type(exc).__name__}: {exc}"
             reply = _failure(decision, exc)

@@ -49,6 +49,8 @@ class Slots:
     """The message asks to fix what fails (repair rounds), not only to check it."""
     figure: str | None = None
     """The message asks for a picture: "chart" (plotting code) or "diagram" (DOT)."""
+    students: bool = False
+    """The message asks how students did on the steps: answered from imported results."""
 
     def as_dict(self) -> dict[str, object]:
         values = {"step": self.step, "part": self.part, "format": self.format}

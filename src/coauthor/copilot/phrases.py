@@ -196,6 +196,32 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "тесты покрывают только {coverage:.0f}% решения",
     ),
     "f_flag": ("left for the author: {flag}", "оставлено автору: {flag}"),
+    "no_results": (
+        "No students' results for this task yet: import otter's final_grades.csv or "
+        "nbgrader's gradebook.db (coauthor results import {task_id} FILE, or Students' "
+        "results in the task editor).",
+        "Результатов студентов по этой задаче пока нет: импортируйте final_grades.csv из "
+        "otter или gradebook.db из nbgrader (coauthor results import {task_id} FILE или "
+        "«Students' results» в редакторе задачи).",
+    ),
+    "results_head": (
+        "{students} students ({sources}); {passed_all} passed every step. Steps, the most "
+        "failed first:",
+        "Студентов: {students} ({sources}); все шаги прошли: {passed_all}. Шаги, начиная с "
+        "тех, где ошибаются чаще всего:",
+    ),
+    "results_step": (
+        "step {step} «{title}»: {failed} of {students} did not pass ({failed_share}), "
+        "mean score {mean}",
+        "шаг {step} «{title}»: не прошли {failed} из {students} ({failed_share}), "
+        "средний балл {mean}",
+    ),
+    "results_drop": (
+        "Most students drop out at step {step}: {dropped} of those who tried step {before} "
+        "did not try it ({share}).",
+        "Больше всего студентов бросают на шаге {step}: {dropped} из тех, кто пробовал шаг "
+        "{before}, его не начали ({share}).",
+    ),
     "failed": ("I could not do that: {error}", "Не получилось: {error}"),
     "conflict": (
         "The task changed while I was working; nothing was saved. Please try again.",

@@ -13,6 +13,7 @@ from pydantic import Field
 from coauthor.copilot.intents import Intent
 from coauthor.pipeline.parts import Part
 from coauthor.schemas import Language, Strict, TaskBrief
+from coauthor.schemas.results import TaskPassThrough
 
 
 class Failed(Strict):
@@ -103,6 +104,15 @@ class Matches(Strict):
     tasks: list[int]
 
 
+class PassThrough(Strict):
+    """How students did on the open task: its pass-through, and the graded steps ordered
+    from the most failed."""
+
+    kind: Literal["pass_through"] = "pass_through"
+    task: TaskPassThrough
+    hardest: list[int]
+
+
 Result = Annotated[
     Failed
     | Clarify
@@ -114,6 +124,7 @@ Result = Annotated[
     | Findings
     | Exported
     | Sections
-    | Matches,
+    | Matches
+    | PassThrough,
     Field(discriminator="kind"),
 ]

@@ -115,6 +115,16 @@ _DRAW = re.compile(
     r"добав|нарису|встав|покаж|проиллюстр|визуализ"
 )
 
+# how students did on the steps ("which steps do students fail most?"): students, an outcome
+# and steps named together; answered from the imported grader results
+_STUDENTS = re.compile(r"\bstudents?\b|\blearners?\b|студент|учени|учащ|слушател")
+_OUTCOME = re.compile(
+    r"\bfail|\bstruggl|\bdrop|\bstuck\b|\bmistake|\bwrong\b|\bpass(?:es|ed|ing)?\b|"
+    r"pass[- ]through|pass rate|\bhardest\b|\bscores?\b|ошиба|ошибк|провал|не справ|"
+    r"не сда|не прох|отва|броса|застрев|сложнее всего|труднее всего|справля|проход|балл"
+)
+_STEPS = re.compile(r"\bsteps?\b|\bwhere\b|шаг|этап|\bгде\b")
+
 _FORMATS = {
     "nbgrader": r"\bnb[\s-]?grader|нбгрейдер",
     "otter": r"\botter|оттер|\bотер",
@@ -152,6 +162,7 @@ def extract(text: str, *, steps: int | None = None) -> Slots:
     figure = "diagram" if _DIAGRAM.search(norm) else "chart" if _CHART.search(norm) else None
     if figure is not None and part is not None and not _DRAW.search(norm):
         figure = None
+    students = all(p.search(norm) for p in (_STUDENTS, _OUTCOME, _STEPS))
     return Slots(
         step=number,
         part=None if figure else part,
@@ -159,6 +170,7 @@ def extract(text: str, *, steps: int | None = None) -> Slots:
         last_step=last,
         repair=repair,
         figure=figure,
+        students=students,
     )
 
 

@@ -1,5 +1,5 @@
 """The metric hierarchy, computed from the store: cost, authoring effort, correctness, text,
-library and bugs.
+library, bugs and students (pass-through from imported grader results).
 
 ``since`` limits what flows (model calls, tasks created, bugs filed); correctness, text and
 the library describe the library as it stands (each task's approved revision, else its head).
@@ -37,6 +37,7 @@ from coauthor.schemas.metrics import (
     TextMetrics,
     Usage,
 )
+from coauthor.schemas.results import StudentsMetrics
 from coauthor.schemas.team import ReviewStatus
 from coauthor.settings import ModelPrice
 from coauthor.store import Store
@@ -71,6 +72,7 @@ def compute(
         text=text({i: c.task for i, c in compared.items()}),
         library=library(tasks, {i: c.task for i, c in compared.items()}),
         bugs=bugs(store, authors, since),
+        students=students(store, {i: c.task for i, c in compared.items()}),
     )
 
 
@@ -398,4 +400,20 @@ def bugs(store: Store, authors: Mapping[int, str | None], since: datetime | None
         by_author=per_author(open_bugs),
         closed_by_task=per_task(closed),
         closed_by_author=per_author(closed),
+    )
+
+
+# -- students ---------------------------------------------------------------------------------
+def students(store: Store, shown: Mapping[int, Task]) -> StudentsMetrics:
+    """Pass-through per task and step from the imported results, the steps titled as in
+    the compared revision (deleted tasks are left out)."""
+    tasks = [
+        store.pass_through(task_id, shown[task_id])
+        for task_id in store.tasks_with_results()
+        if task_id in shown
+    ]
+    total = sum(t.students for t in tasks)
+    passed = sum(t.passed_all for t in tasks)
+    return StudentsMetrics(
+        tasks=tasks, students=total, pass_through=passed / total if total else None
     )

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from coauthor.schemas.results import StudentsMetrics
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -225,3 +227,4 @@ class Metrics(_Strict):
     text: TextMetrics = Field(default_factory=TextMetrics)
     library: LibraryMetrics = Field(default_factory=LibraryMetrics)
     bugs: BugMetrics = Field(default_factory=BugMetrics)
+    students: StudentsMetrics = Field(default_factory=StudentsMetrics)

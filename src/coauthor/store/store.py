@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from coauthor.store.bugs import BugStore
 from coauthor.store.engine import make_engine, upgrade
+from coauthor.store.results import ResultStore
 from coauthor.store.runs import RunStore
 from coauthor.store.side import SideStore
 from coauthor.store.tasks import TaskStore
 from coauthor.store.team import TeamStore
 
 
-class Store(TeamStore, TaskStore, RunStore, SideStore, BugStore):
+class Store(TeamStore, ResultStore, TaskStore, RunStore, SideStore, BugStore):
     """All persistence. Each method runs in its own short transaction."""
 
     def __init__(self, url: str, user: str | None = None) -> None:

@@ -323,3 +323,25 @@ class BugRow(Base):
     created_at: Mapped[datetime]
     closed_by: Mapped[str | None] = mapped_column(CleanString(200))
     closed_at: Mapped[datetime | None]
+
+
+# -- students' results (migration 0007) -----------------------------------------------------
+class StepResultRow(Base):
+    """One student's score on one step, from the latest file of a source (otter, nbgrader)
+    imported for the task; importing that source again replaces these rows."""
+
+    __tablename__ = "step_results"
+    __table_args__ = (
+        sa.UniqueConstraint("task_id", "source", "student", "step", name="uq_step_results_score"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    source: Mapped[str] = mapped_column(CleanString(20))
+    file: Mapped[str] = mapped_column(CleanString(500))
+    student: Mapped[str] = mapped_column(CleanString(500))
+    step: Mapped[int]
+    score: Mapped[float]
+    possible: Mapped[float]
+    actor: Mapped[str | None] = mapped_column(CleanString(200))
+    imported_at: Mapped[datetime]

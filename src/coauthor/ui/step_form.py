@@ -72,11 +72,13 @@ def step_tabs(
     selector: str,
     survivor_tools: SurvivorTools | None = None,
     figures: Callable[[], None] | None = None,
+    students: Callable[[], None] | None = None,
 ) -> None:
     """Draw the fields of one step (the values are read back by ``edited_step``); opening
     a tab points the Part selector ``selector`` at that tab's part. ``survivor_tools``
     draws the actions on surviving mutants in the Verdict tab; ``figures`` draws the
-    Figures tab (the step's figures with what an author can do with them)."""
+    Figures tab (the step's figures with what an author can do with them); ``students``
+    draws how the class did on the step beside its verdict."""
     texts = shown(step)
     for name in TRIMMED:
         label = f"{name.capitalize()} of step {number}"
@@ -118,6 +120,8 @@ def step_tabs(
             for flag in step.flags:
                 st.warning(flag, icon=":material/flag:")
         verdict_details(step.verdict, tools=survivor_tools)
+        if students is not None:
+            students()
         for mark in step.equivalent_mutants:
             st.caption(f"Marked equivalent: `{mark.mutant_id}` — {mark.note}")
     with tabs[9]:

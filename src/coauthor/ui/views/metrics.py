@@ -1,5 +1,5 @@
 """Metrics: the metric hierarchy from the store (cost, authoring effort, correctness, text,
-library, bugs) as figures and charts, and the bug list."""
+library, bugs, students) as figures and charts, and the bug list."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def main() -> None:
         text(figures)
         library(figures)
         bugs(figures)
+        students(figures)
 
 
 def usage_frame(groups: dict[str, Usage]) -> list[dict[str, object]]:
@@ -235,6 +236,43 @@ def bugs(m: Metrics) -> None:
             with common.errors("change the bug"):
                 store.close_bug(bug.id, closed=label == "Close")
                 st.rerun()
+
+
+def students(m: Metrics) -> None:
+    st.header("Students")
+    shown = m.students
+    if not shown.tasks:
+        st.caption(
+            "No students' results yet: import a grader's file in the task editor "
+            "(Students' results) or with coauthor results import."
+        )
+        return
+    st.metric("Students passing every step", _share(shown.pass_through))
+    rows: list[dict[str, object]] = []
+    for task in shown.tasks:
+        for step in task.steps:
+            rows.append(
+                {
+                    "task": f"{task.task_id}: {task.title}",
+                    "step": step.step,
+                    "title": step.title,
+                    "students": step.students if step.graded else None,
+                    "attempted": step.attempted if step.graded else None,
+                    "passed": _share(step.pass_through),
+                    "mean score": _share(step.mean_score),
+                    "dropped out": step.dropped,
+                }
+            )
+        where = f"step {task.largest_drop}" if task.largest_drop else "nowhere"
+        st.markdown(
+            f"**{task.task_id}: {task.title}** — {task.students} students, "
+            f"{_share(task.pass_through)} passed every step; most drop out at {where}."
+        )
+    st.dataframe(rows, hide_index=True)
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
 
 
 main()

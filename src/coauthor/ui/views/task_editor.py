@@ -28,7 +28,7 @@ from coauthor.pipeline.verify import Checker
 from coauthor.schemas import Task
 from coauthor.schemas.mutation import Mutant
 from coauthor.store import ConflictError, RevisionInfo
-from coauthor.ui import common, figures, proposal, resources, step_form
+from coauthor.ui import common, figures, proposal, resources, step_form, students
 from coauthor.ui.exports import export_buttons
 from coauthor.ui.history import history
 from coauthor.ui.proposal import Proposal
@@ -57,6 +57,7 @@ def main() -> None:
             reload(task_id)
     conflict_box(task_id)
     st.html(step_form.MONOSPACE)
+    results = resources.store().pass_through(task_id, loaded.task)
     for number, step in enumerate(loaded.task.steps, 1):
         step_key = step_form.prefix(task_id, loaded.number, number)
         with st.expander(f"Step {number}: {step.title}", expanded=number == 1):
@@ -71,6 +72,7 @@ def main() -> None:
                 figures=partial(
                     figures.panel, task_id, loaded, number=number, step=step, dirty=dirty
                 ),
+                students=partial(students.step_students, results, number),
             )
             step_tools(task_id, loaded, number=number)
     save_bar(task_id, loaded, key=key)
@@ -78,6 +80,8 @@ def main() -> None:
         review_panel(task_id, loaded)
     with st.expander("History"):
         history(task_id)
+    with st.expander("Students' results"):
+        students.upload_panel(task_id, results)
     with st.expander("Export", expanded=True):
         draft = edited_task(task_id, loaded)
         if draft != loaded.task:
