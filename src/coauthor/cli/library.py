@@ -9,7 +9,7 @@ import typer
 
 from coauthor.cli.app import InputError, JsonFlag, app, emit, err, errors, open_store, settings
 from coauthor.export import exporter
-from coauthor.export.base import ExportOptions, Publisher, render
+from coauthor.export.base import PUBLISHED, ExportOptions, Publisher, formats, render
 from coauthor.pipeline.claims import stalled
 from coauthor.schemas.team import ReviewStatus
 from coauthor.store import RunInfo, Store, TaskInfo
@@ -160,8 +160,9 @@ def export(
     """Export a task; notion publishes a page (token from NOTION_TOKEN) and prints its URL."""
     with errors():
         # an unknown format or a missing --out is refused before the database is touched
-        probe = exporter(fmt)
-        if out is None and not isinstance(probe, Publisher):
+        if fmt not in formats():
+            exporter(fmt)  # the error that lists the formats
+        if out is None and fmt not in PUBLISHED:
             raise InputError(f"the {fmt} format writes files: pass --out FOLDER")
         with open_store(settings().database_url) as store:
             _export(store, task_id, out, fmt, revision, notion_parent, notion_url)
