@@ -231,3 +231,17 @@ def test_a_database_on_a_read_only_filesystem(small_disk: Path) -> None:
     assert_one_line_fault(result, "read-only", str(database))
     assert database.read_bytes() == before
     assert _tables(database) == rows
+
+
+def test_a_disk_error_with_space_left_is_not_called_a_full_disk(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    from coauthor.cli.app import database_problem
+
+    monkeypatch.setenv("COAUTHOR_DATABASE_URL", f"sqlite:///{folder / 'c.db'}")
+    fault = sa.exc.OperationalError("INSERT", {}, sqlite3.OperationalError("disk I/O error"))
+    said = database_problem(fault)
+    assert said.startswith(f"the database {folder / 'c.db'} cannot be written")
+    assert "I/O error: check the disk" in said and "full" not in said
