@@ -15,6 +15,7 @@ import pytest
 
 import coauthor
 from coauthor.cli import main
+from coauthor.pipeline.brief import make_brief
 from coauthor.store import Store
 
 SOURCES = str(Path(coauthor.__file__).resolve().parent.parent)
@@ -160,3 +161,87 @@ def test_help_still_works(capsys: pytest.CaptureFixture[str]) -> None:
         main(["new", "--help"])
     assert info.value.code == 0
     assert "--steps" in capsys.readouterr().out
+
+
+@pytest.fixture
+def small_disk() -> Iterator[Path]:
+    """A 1 MiB tmpfs of its own (as root), so that filling it fills nothing else."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small filesystem needs root and mount(8)")
+    path = Path(tempfile.mkdtemp(prefix="coauthor-disk-"))
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0755", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        path.rmdir()
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", str(path)], capture_output=True)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _tables(database: Path) -> dict[str, int]:
+    """Each table's row count, and the result of SQLite's own check."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        names = [
+            name
+            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        ]
+        counts = {n: connection.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+    connection.close()
+    return counts
+
+
+def test_a_database_on_a_full_disk(small_disk: Path) -> None:
+    database = small_disk / "coauthor.db"
+    Store(f"sqlite:///{database}").close()
+    rows = _tables(database)
+    filler = small_disk / "filler"
+    with filler.open("wb", buffering=0) as out, pytest.raises(OSError, match="No space left"):
+        while True:
+            out.write(b"\0" * 4096)
+    before = database.read_bytes()
+    args = ("new", "idea", "--model", "openai:m@http://127.0.0.1:9/v1")  # never reached
+    assert_one_line_fault(coauthor_cli(database, *args), "disk holding it is full", "free some")
+    assert database.read_bytes() == before
+    filler.unlink()
+    assert _tables(database) == rows  # intact, and nothing half-written
+    with Store(f"sqlite:///{database}") as store:  # and writable again once there is space
+        store.create_run(make_brief("idea"), model="scripted")
+    assert _tables(database)["runs"] == rows["runs"] + 1
+
+
+def test_a_database_on_a_read_only_filesystem(small_disk: Path) -> None:
+    database = small_disk / "coauthor.db"
+    Store(f"sqlite:///{database}").close()
+    rows = _tables(database)
+    remounted = subprocess.run(
+        ["mount", "-o", "remount,ro", str(small_disk)], capture_output=True, text=True
+    )
+    if remounted.returncode != 0:
+        pytest.skip(f"cannot make the tmpfs read-only: {remounted.stderr.strip()}")
+    before = database.read_bytes()
+    args = ("new", "idea", "--model", "openai:m@http://127.0.0.1:9/v1")  # never reached
+    result = coauthor_cli(database, *args)
+    assert_one_line_fault(result, "read-only", str(database))
+    assert database.read_bytes() == before
+    assert _tables(database) == rows
+
+
+def test_a_disk_error_with_space_left_is_not_called_a_full_disk(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    from coauthor.cli.app import database_problem
+
+    monkeypatch.setenv("COAUTHOR_DATABASE_URL", f"sqlite:///{folder / 'c.db'}")
+    fault = sa.exc.OperationalError("INSERT", {}, sqlite3.OperationalError("disk I/O error"))
+    said = database_problem(fault)
+    assert said.startswith(f"the database {folder / 'c.db'} cannot be written")
+    assert "I/O error: check the disk" in said and "full" not in said

@@ -125,6 +125,7 @@ class Launches:
 def launches(monkeypatch: pytest.MonkeyPatch) -> Launches:
     recorded = Launches()
     monkeypatch.setattr(studio_cli.subprocess, "Popen", recorded)
+    monkeypatch.setenv("COAUTHOR_STUDIO_WORKERS", "0")  # only the studio's own command
     for key in FULL:
         monkeypatch.delenv(key, raising=False)
     return recorded

@@ -139,3 +139,37 @@ def test_the_cli_refuses_a_bad_backlog_with_exit_2_and_writes_nothing(
     assert error.startswith("error: the backlog is not valid") and "nothing was queued" in error
     assert len(error.strip().splitlines()) <= 3
     assert not database.exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "suffix", "words"),
+    [
+        (b"idea\n" + b"x" * 10_000_000 + b"\n", "csv", "10,000,000 characters"),
+        (b"idea\n" + b"an idea\n" * 100_000, "csv", "100,000 ideas"),
+        ("idea\ncaf\u00e9\n".encode("latin-1"), "csv", "not UTF-8"),
+        (bytes(range(256)) * 40, "jsonl", "not a text file"),
+        (b'{"idea": "x", "stepz": 2}\n', "jsonl", "stepz"),
+    ],
+    ids=["10 MB line", "100,000 rows", "latin-1", "binary", "wrong field"],
+)
+def test_the_cli_refuses_each_kind_of_bad_backlog_with_exit_2_and_writes_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    raw: bytes,
+    suffix: str,
+    words: str,
+) -> None:
+    database = tmp_path / "never" / "never.db"
+    monkeypatch.setenv("COAUTHOR_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("COAUTHOR_QUEUE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    backlog = tmp_path / f"backlog.{suffix}"
+    backlog.write_bytes(raw)
+    with pytest.raises(SystemExit) as exit_code:
+        main(["batch", str(backlog), "--json"])
+    assert exit_code.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("error: the backlog is not valid") and words in captured.err
+    assert "nothing was queued" in captured.err and len(captured.err) < 2000
+    assert not database.parent.exists()

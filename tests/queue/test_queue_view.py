@@ -102,3 +102,58 @@ def queue_jobs_by_run(app) -> dict[int, int]:  # type: ignore[no-untyped-def]
     """The first job id of each run."""
     with app.open():
         return {j.run_id: j.id for j in reversed(queue_jobs(app))}
+
+
+def test_a_running_job_shows_the_worker_that_runs_it(
+    tmp_path: Path, queue_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = f"sqlite:///{tmp_path / 'studio.db'}"
+    for name, value in {
+        "COAUTHOR_DATABASE_URL": database,
+        "COAUTHOR_QUEUE_URL": queue_url,
+        "COAUTHOR_MODEL": "scripted",
+        "COAUTHOR_STUDIO_WORKERS": "0",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    url = libpq_url(queue_url)
+    app = open_app(url)
+    apply_schema(app, url)
+    store = Store(database)
+    running = store.create_run(make_brief("Being written", steps=1), model="scripted")
+    waiting = store.create_run(make_brief("Not yet", steps=1), model="scripted")
+    with app.open():
+        enqueue_run(app, running.id, verify=False, user="ann")
+        # a worker as the library records it, with the name ``coauthor worker`` adds,
+        # takes the oldest job (the library's own fetch), as a live worker would
+        connector = app.connector.get_sync_connector()
+        worker = connector.execute_query_one(
+            "SELECT worker_id FROM procrastinate_register_worker_v1()"
+        )["worker_id"]
+        connector.execute_query(
+            "INSERT INTO coauthor_workers (worker_id, name) VALUES (%(id)s, 'laptop:4242')",
+            id=worker,
+        )
+        connector.execute_query_one(
+            "SELECT id FROM procrastinate_fetch_job_v2(%(queues)s, %(worker)s)",
+            queues=[QUEUE],
+            worker=worker,
+        )
+        enqueue_run(app, waiting.id, verify=False, user="ann")
+        shown = {j.run_id: (j.status, j.worker) for j in queue_jobs(app)}
+    assert shown == {
+        running.id: ("doing", f"laptop:4242 (worker {worker})"),
+        waiting.id: ("todo", None),
+    }
+
+    page = AppTest.from_file(str(APP), default_timeout=60)
+    page.run()
+    page.switch_page("views/queue_view.py").run()
+    assert not page.exception
+    metrics = {str(m.label): str(m.value) for m in page.metric}
+    assert metrics["Running"] == "1" and metrics["Waiting"] == "1"
+    rows = [str(m.value) for m in page.markdown]
+    assert any(
+        f"Run {running.id}** · running on laptop:4242 (worker {worker}) · ann" in r for r in rows
+    ), rows
+    assert any(f"Run {waiting.id}** · waiting · ann" in r for r in rows), rows

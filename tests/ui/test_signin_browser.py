@@ -74,6 +74,7 @@ def studio(tmp_path: Path, provider: Provider) -> Iterator[Studio]:
     env.update(
         COAUTHOR_DATABASE_URL=db,
         COAUTHOR_MODEL="scripted",
+        COAUTHOR_STUDIO_WORKERS="0",  # no run is queued: no worker (nor queue server) needed
         XDG_DATA_HOME=str(tmp_path / "data"),
         COAUTHOR_OIDC_SERVER_METADATA_URL=provider.metadata_url,
         COAUTHOR_OIDC_CLIENT_ID=provider.client_id,

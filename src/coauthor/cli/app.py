@@ -8,9 +8,11 @@ progress and notes go to stderr.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import sqlalchemy as sa
@@ -112,10 +114,45 @@ def database_problem(exc: Exception) -> str:
     cause = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
     detail = " ".join(str(cause).split())
     where = f"the database {shown_database()}"
+    if any(needle in detail.lower() for needle in DISK_PROBLEMS):
+        return f"{where} {disk_problem()}"
     for needle, meaning in DATABASE_PROBLEMS:
         if needle in detail.lower():
             return f"{where} {meaning}"
     return f"{where} failed: {detail[:300]}; check it, {ELSEWHERE}"
+
+
+DISK_PROBLEMS = ("database or disk is full", "disk i/o error")
+"""SQLite's words for a write the disk refused (a full disk gives either)."""
+FULL_BELOW_BYTES = 1 << 20
+
+
+def disk_problem() -> str:
+    """What a refused write means: a full disk (its free space says so) or a failing one."""
+    folder = database_folder()
+    free = None
+    if folder is not None:
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            free = None
+    if free is not None and free < FULL_BELOW_BYTES:
+        return (
+            f"cannot be written: the disk holding it is full ({free:,} bytes free): "
+            f"free some space and try again, {ELSEWHERE}"
+        )
+    return f"cannot be written: the disk reported an I/O error: check the disk, {ELSEWHERE}"
+
+
+def database_folder() -> Path | None:
+    """The folder of the configured SQLite database (None for a server database)."""
+    try:
+        url = sa.make_url(Settings().database_url)
+    except (ValidationError, sa.exc.ArgumentError):
+        return None
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).expanduser().resolve().parent
 
 
 def shown_database() -> str:

@@ -9,10 +9,10 @@ import typer
 
 from coauthor.cli.app import InputError, JsonFlag, app, emit, err, errors, open_store, settings
 from coauthor.export import exporter
-from coauthor.export.base import ExportOptions, Publisher, render
+from coauthor.export.base import PUBLISHED, ExportOptions, Publisher, formats, render
 from coauthor.pipeline.claims import stalled
 from coauthor.schemas.team import ReviewStatus
-from coauthor.store import RunInfo, TaskInfo
+from coauthor.store import RunInfo, Store, TaskInfo
 
 STALLED = "its process stopped without finishing (killed or crashed)"
 
@@ -158,20 +158,36 @@ def export(
     ] = None,
 ) -> None:
     """Export a task; notion publishes a page (token from NOTION_TOKEN) and prints its URL."""
-    with errors(), open_store(settings().database_url) as store:
-        options = ExportOptions(
-            notion_parent=notion_parent,
-            notion_url=notion_url,
-            known_page=store.external_page,
-            remember_page=store.remember_external_page,
-        )
-        target = exporter(fmt, options)
-        if out is None and not isinstance(target, Publisher):
+    with errors():
+        # an unknown format or a missing --out is refused before the database is touched
+        if fmt not in formats():
+            exporter(fmt)  # the error that lists the formats
+        if out is None and fmt not in PUBLISHED:
             raise InputError(f"the {fmt} format writes files: pass --out FOLDER")
-        rev = store.revision(task_id, revision)
-        if isinstance(target, Publisher):
-            published = target.publish(rev.task, task_id=task_id, revision=rev.number)
-            typer.echo(published.url or published.page_id)
-        elif out is not None:
-            typer.echo(str(target.export(rev.task, out, task_id=task_id, revision=rev.number)))
-        store.record_export(task_id, rev.number, fmt)
+        with open_store(settings().database_url) as store:
+            _export(store, task_id, out, fmt, revision, notion_parent, notion_url)
+
+
+def _export(
+    store: Store,
+    task_id: int,
+    out: Path | None,
+    fmt: str,
+    revision: int | None,
+    notion_parent: str | None,
+    notion_url: str | None,
+) -> None:
+    options = ExportOptions(
+        notion_parent=notion_parent,
+        notion_url=notion_url,
+        known_page=store.external_page,
+        remember_page=store.remember_external_page,
+    )
+    target = exporter(fmt, options)
+    rev = store.revision(task_id, revision)
+    if isinstance(target, Publisher):
+        published = target.publish(rev.task, task_id=task_id, revision=rev.number)
+        typer.echo(published.url or published.page_id)
+    elif out is not None:
+        typer.echo(str(target.export(rev.task, out, task_id=task_id, revision=rev.number)))
+    store.record_export(task_id, rev.number, fmt)

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from coauthor.cli.app import app, err, fail
+from coauthor.cli.app import app, err, fail, settings
 from coauthor.signin import (
     FORCE_OPEN_ENV,
     OidcConfig,
@@ -39,6 +39,23 @@ def streamlit_command(address: str, port: int, secrets: Path | None) -> list[str
     if secrets is not None:
         command += ["--secrets.files", str(secrets)]
     return command
+
+
+def start_studio_worker() -> subprocess.Popen[bytes] | None:
+    """The studio's own ``coauthor worker`` (the single-machine default: ``make studio``
+    needs no second command), started with the studio and stopped when it stops.
+    ``COAUTHOR_STUDIO_WORKERS=0``: none (workers run elsewhere, sharing the queue)."""
+    from platformdirs import user_data_path
+
+    from coauthor.queue.worker import start_local_worker
+
+    raw = os.environ.get("COAUTHOR_STUDIO_WORKERS", "1").strip() or "1"
+    if not raw.isdigit():
+        fail(f"invalid COAUTHOR_STUDIO_WORKERS: {raw!r} is not a number", 2)
+    if int(raw) == 0:
+        return None
+    log_file = user_data_path("coauthor", appauthor=False) / "logs" / "worker.log"
+    return start_local_worker(settings(), concurrency=int(raw), log_file=log_file)
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -82,7 +99,13 @@ def studio(
     folder = Path(tempfile.mkdtemp(prefix="coauthor-studio-"))
     environment = {**os.environ, FORCE_OPEN_ENV: "1" if force_open else "0"}
     previous = signal.signal(signal.SIGTERM, _stop)
+    worker: subprocess.Popen[bytes] | None = None
     try:
+        worker = start_studio_worker()
+        if worker is not None:
+            from coauthor.queue.worker import STUDIO_WORKER_ENV
+
+            environment[STUDIO_WORKER_ENV] = str(worker.pid)
         secrets = write_secrets(config, folder) if config is not None else None
         mode = "sign-in with " + config.server_metadata_url if config else "single-user"
         err.print(f"studio on http://{address}:{port} ({mode})", highlight=False)
@@ -98,6 +121,10 @@ def studio(
                     process.kill()
                     process.wait()
     finally:
+        if worker is not None:
+            from coauthor.queue.worker import stop_local_worker
+
+            stop_local_worker(worker)
         signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(folder, ignore_errors=True)
     raise typer.Exit(code)

@@ -71,7 +71,8 @@ def open_app(url: str) -> procrastinate.App:
 
 def apply_schema(app: procrastinate.App, url: str) -> None:
     """Create the queue's tables once (under a lock, so two processes starting together
-    do not both try); a database that has them is left alone."""
+    do not both try); a database that has them is left alone (the table of worker names
+    is added to one made before it existed)."""
     with psycopg.connect(url) as connection, connection.transaction():
         connection.execute("SELECT pg_advisory_xact_lock(724120014)")
         present = connection.execute(
@@ -79,3 +80,13 @@ def apply_schema(app: procrastinate.App, url: str) -> None:
         ).fetchone()
         if present is None or not present[0]:
             connection.execute(app.schema_manager.get_schema())
+        connection.execute(WORKER_NAMES)
+
+
+WORKER_NAMES = """CREATE TABLE IF NOT EXISTS coauthor_workers (
+    worker_id bigint PRIMARY KEY REFERENCES procrastinate_workers(id) ON DELETE CASCADE,
+    name text NOT NULL,
+    started_at timestamp with time zone NOT NULL DEFAULT NOW()
+)"""
+"""The name (``host:pid``) of each live worker: the library's worker records hold only an
+id and a heartbeat; a row goes with its worker's record."""

@@ -145,13 +145,21 @@ def retry_run(app: procrastinate.App, store: Store, job: QueuedJob) -> int | Non
     return enqueue_run(app, run.id, verify=run.options.verify, user=job.user, batch=job.batch)
 
 
+def worker_label(worker_id: int | None, name: str | None) -> str | None:
+    """``host:pid (worker 7)``: the library's worker record and the name it announced."""
+    if worker_id is None:
+        return None
+    return f"{name} (worker {worker_id})" if name else f"worker {worker_id}"
+
+
 def queue_jobs(app: procrastinate.App, *, run_id: int | None = None) -> list[QueuedJob]:
     """The generation jobs, newest first, with the name of the worker running each."""
     connector = app.connector.get_sync_connector()
     rows = connector.execute_query_all(
         """SELECT j.id, j.status::text AS status, j.priority, j.args, j.attempts,
-                  j.scheduled_at, w.id AS worker_id
+                  j.scheduled_at, w.id AS worker_id, n.name AS worker_name
            FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w ON w.id = j.worker_id
+           LEFT JOIN coauthor_workers n ON n.worker_id = w.id
            WHERE j.task_name = %(task)s ORDER BY j.id DESC""",
         task=TASK,
     )
@@ -168,7 +176,7 @@ def queue_jobs(app: procrastinate.App, *, run_id: int | None = None) -> list[Que
                 priority=row["priority"],
                 user=str(args.get("user", "")),
                 batch=str(args.get("batch", "")),
-                worker=None if row["worker_id"] is None else f"worker {row['worker_id']}",
+                worker=worker_label(row["worker_id"], row["worker_name"]),
                 attempts=row["attempts"],
                 scheduled_at=row["scheduled_at"],
             )

@@ -74,6 +74,38 @@ async def _keep_alive(worker: procrastinate.worker.Worker, timing: Timing) -> No
                 await worker.app.job_manager.update_heartbeat(worker.worker_id)
 
 
+async def _announce(worker: procrastinate.worker.Worker, name: str) -> None:
+    """Write this worker's name beside the library's record of it (the Queue view shows
+    which worker runs each job), once the record exists."""
+    while worker.worker_id is None:
+        await asyncio.sleep(0.05)
+    try:
+        await worker.app.connector.execute_query_async(
+            "INSERT INTO coauthor_workers (worker_id, name) VALUES (%(id)s, %(name)s) "
+            "ON CONFLICT (worker_id) DO NOTHING",
+            id=worker.worker_id,
+            name=name,
+        )
+    except Exception as exc:  # a name is for people; the worker runs without it
+        log.warning("could not record this worker's name: %s", exc)
+
+
+STUDIO_WORKER_ENV = "COAUTHOR_STUDIO_WORKER_PID"
+"""The pid of the worker ``coauthor studio`` started with the studio: the studio's pages
+start no second one while it runs."""
+PARENT_ENV = "COAUTHOR_WORKER_PARENT"
+"""The pid of the process that started this worker and whose end ends it (the studio)."""
+
+
+async def _watch_parent(worker: procrastinate.worker.Worker, parent: int) -> None:
+    """Stop (as on SIGTERM: a running job finishes first) once the process that started
+    this worker is gone, however it ended: a studio killed with SIGKILL leaves no worker."""
+    while os.getppid() == parent:
+        await asyncio.sleep(0.5)
+    log.warning("the process that started this worker (%s) is gone: stopping", parent)
+    worker.stop()  # type: ignore[no-untyped-call]
+
+
 async def _serve(app: procrastinate.App, concurrency: int, name: str, timing: Timing) -> None:
     async with app.open_async():
         worker = app._worker(
@@ -89,7 +121,11 @@ async def _serve(app: procrastinate.App, concurrency: int, name: str, timing: Ti
         helpers = [
             asyncio.create_task(_recover(app, timing)),
             asyncio.create_task(_keep_alive(worker, timing)),
+            asyncio.create_task(_announce(worker, name)),
         ]
+        parent = os.environ.get(PARENT_ENV, "")
+        if parent.isdigit():
+            helpers.append(asyncio.create_task(_watch_parent(worker, int(parent))))
         try:
             await worker.run()  # type: ignore[no-untyped-call]
         finally:
@@ -136,9 +172,11 @@ def start_local_worker(
     settings: Settings, *, concurrency: int, log_file: Path
 ) -> subprocess.Popen[bytes]:
     """A ``coauthor worker`` in the background for the studio (``make studio``); it gets
-    the caller's settings as ``COAUTHOR_*`` variables."""
+    the caller's settings as ``COAUTHOR_*`` variables, and stops when the caller's process
+    ends (``stop_local_worker`` at a clean exit; watching its parent otherwise)."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
+    env[PARENT_ENV] = str(os.getpid())
     for field, value in settings.model_dump(mode="json").items():
         if value is not None:
             env[f"COAUTHOR_{field.upper()}"] = str(value)
@@ -151,3 +189,14 @@ def start_local_worker(
             env=env,
             start_new_session=True,
         )
+
+
+def stop_local_worker(process: subprocess.Popen[bytes], *, grace_s: float = 5.0) -> None:
+    """Ask a worker started by ``start_local_worker`` to stop (SIGTERM: it stops taking
+    jobs and lets a running one finish); wait up to ``grace_s`` seconds for it. A worker
+    still finishing a run after that stops by itself once its parent is gone."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=grace_s)

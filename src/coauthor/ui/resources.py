@@ -8,6 +8,7 @@ instead of patching any SDK.
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 from collections.abc import Callable
@@ -22,9 +23,15 @@ from coauthor.llm.base import Model
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.context import Context, master_text
 from coauthor.pipeline.studio import studio_settings
+from coauthor.pipeline.watch import pid_alive
 from coauthor.queue.app import queue_in_use
 from coauthor.queue.jobs import cancel_run, enqueue_run, queue_jobs
-from coauthor.queue.worker import prepare, start_local_worker
+from coauthor.queue.worker import (
+    STUDIO_WORKER_ENV,
+    prepare,
+    start_local_worker,
+    stop_local_worker,
+)
 from coauthor.schemas import Language
 from coauthor.schemas.team import User
 from coauthor.settings import Settings
@@ -148,17 +155,21 @@ def _local_workers() -> list[subprocess.Popen[bytes]]:
 
 
 def ensure_local_worker(config: Settings) -> None:
-    """Start the studio's own ``coauthor worker`` unless one it started still runs.
+    """Start the studio's own ``coauthor worker`` unless one it started still runs (or
+    the one ``coauthor studio`` started with it). It stops when the studio exits.
 
     ``COAUTHOR_STUDIO_WORKERS=0``: start none (workers run elsewhere, sharing the queue).
     """
     wanted = int(os.environ.get("COAUTHOR_STUDIO_WORKERS", "1"))
+    given = os.environ.get(STUDIO_WORKER_ENV, "")
+    if given.isdigit() and pid_alive(int(given)):
+        return  # ``coauthor studio`` started one, and stops it with the studio
     started = _local_workers()
     started[:] = [process for process in started if process.poll() is None]
     if wanted > 0 and not started:
-        started.append(
-            start_local_worker(config, concurrency=wanted, log_file=log_dir() / "worker.log")
-        )
+        process = start_local_worker(config, concurrency=wanted, log_file=log_dir() / "worker.log")
+        atexit.register(stop_local_worker, process)  # the studio's end is the worker's
+        started.append(process)
 
 
 def launch(config: Settings, run_id: int) -> None:
