@@ -10,6 +10,7 @@ budget, counted approximately as characters / 4.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from coauthor.examples import SOURCE, examples
@@ -100,7 +101,7 @@ def best(found: list[Candidate], brief: TaskBrief) -> Candidate | None:
     else the most similar example."""
     if not found:
         return None
-    raw = Index([document(c.task) for c in found]).scores(query(brief))
+    raw = _index(tuple(document(c.task) for c in found)).scores(query(brief))
     scores = [
         s * (1.0 if c.task.brief.language == brief.language else OTHER_LANGUAGE)
         for c, s in zip(found, raw, strict=True)
@@ -113,6 +114,13 @@ def best(found: list[Candidate], brief: TaskBrief) -> Candidate | None:
         if scores[top_team] >= bar:
             return found[top_team]
     return found[top_example if top_example is not None else ranked[0]]
+
+
+@functools.lru_cache(maxsize=8)
+def _index(documents: tuple[str, ...]) -> Index:
+    """The index of these candidates, built once while they stay the same (fitting it was
+    the biggest part of a run's start)."""
+    return Index(documents)
 
 
 def query(brief: TaskBrief) -> str:
