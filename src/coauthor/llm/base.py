@@ -296,7 +296,7 @@ class Hooked(Model):
         return self.inner._stream(messages, schema=schema, max_tokens=max_tokens)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=128)
 def json_schema(output: type[BaseModel]) -> JsonSchema:
     """``output``'s JSON schema, built once per model class (building it took a tenth of a
     run's own time); shared by every request: backends read it and never change it."""

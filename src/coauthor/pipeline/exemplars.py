@@ -11,6 +11,7 @@ budget, counted approximately as characters / 4.
 from __future__ import annotations
 
 import functools
+import weakref
 from dataclasses import dataclass
 
 from coauthor.examples import SOURCE, examples
@@ -85,15 +86,34 @@ def pinned(store: Store, brief: TaskBrief) -> Candidate | None:
 
 def candidates(store: Store) -> list[Candidate]:
     """The team's verified tasks (newest first), then the shipped examples."""
+    known = _seen.setdefault(store.engine, {})
     team = []
     for info in store.list_tasks():
-        if store.revision(info.id, 1).source == SOURCE:
-            continue  # an added example: the shipped copy stands for it
-        task = store.revision(info.id).task
-        if verified(task) and all(step.solution and step.tests for step in task.steps):
-            team.append(Candidate(source=f"task {info.id}", task=task, team=True))
+        key = (info.id, info.head_revision)
+        if key not in known:  # revisions are immutable: a task is read once per revision
+            known[key] = _team_candidate(store, info.id, info.head_revision)
+        found = known[key]
+        if found is not None:
+            team.append(found)
     shipped = [Candidate(source=f"example {e.slug}", task=e.task, team=False) for e in examples()]
     return team + shipped
+
+
+_seen: weakref.WeakKeyDictionary[object, dict[tuple[int, int], Candidate | None]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per database (its engine), per task and head revision: the task as a candidate, or None
+when it is not one. Reading and validating every task for every run was most of a run's
+start once the library held tasks."""
+
+
+def _team_candidate(store: Store, task_id: int, head: int) -> Candidate | None:
+    if store.revision(task_id, 1).source == SOURCE:
+        return None  # an added example: the shipped copy stands for it
+    task = store.revision(task_id, head).task
+    if verified(task) and all(step.solution and step.tests for step in task.steps):
+        return Candidate(source=f"task {task_id}", task=task, team=True)
+    return None
 
 
 def best(found: list[Candidate], brief: TaskBrief) -> Candidate | None:

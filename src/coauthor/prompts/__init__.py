@@ -22,6 +22,7 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("coauthor", "prompts"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
+        auto_reload=False,  # shipped files: not stat'ed again on every render
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
