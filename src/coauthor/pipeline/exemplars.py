@@ -108,12 +108,12 @@ start once the library held tasks."""
 
 
 def _team_candidate(store: Store, task_id: int, head: int) -> Candidate | None:
+    task = store.revision(task_id, head).task
+    if not verified(task) or not all(step.solution and step.tests for step in task.steps):
+        return None
     if store.revision(task_id, 1).source == SOURCE:
         return None  # an added example: the shipped copy stands for it
-    task = store.revision(task_id, head).task
-    if verified(task) and all(step.solution and step.tests for step in task.steps):
-        return Candidate(source=f"task {task_id}", task=task, team=True)
-    return None
+    return Candidate(source=f"task {task_id}", task=task, team=True)
 
 
 def best(found: list[Candidate], brief: TaskBrief) -> Candidate | None:
@@ -141,6 +141,12 @@ def _index(documents: tuple[str, ...]) -> Index:
     """The index of these candidates, built once while they stay the same (fitting it was
     the biggest part of a run's start)."""
     return Index(documents)
+
+
+def index_examples() -> None:
+    """Build the index of the shipped examples now (what a run starts with while the team
+    has no verified task of its own), e.g. before a worker's first job."""
+    _index(tuple(document(e.task) for e in examples()))
 
 
 def query(brief: TaskBrief) -> str:

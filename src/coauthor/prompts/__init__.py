@@ -34,6 +34,14 @@ def render(name: str, **values: Any) -> str:
     return _environment().get_template(name).render(**values).strip()
 
 
+def compile_all() -> None:
+    """Compile every template now (a worker does it before its first job, so that the
+    first runs do not each compile them while they share the interpreter)."""
+    environment = _environment()
+    for name in environment.list_templates(extensions=["j2"]):
+        environment.get_template(name)
+
+
 def default_master() -> str:
     return resources.files(_PACKAGE).joinpath("master.md").read_text(encoding="utf-8")
 
