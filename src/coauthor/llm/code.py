@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,11 +62,25 @@ def code_error(code: str) -> str | None:
     """Why ``code`` is not acceptable Python, or None."""
     if not code.strip():
         return "the reply has no code"
+    parsed = _parse(code)
+    return parsed if isinstance(parsed, str) else None
+
+
+def syntax_tree(code: str) -> ast.Module | None:
+    """The syntax tree of ``code``, or None when it does not parse. The same text is parsed
+    once (a step's code is checked, cleaned and read for its functions several times):
+    the tree is shared, so read it and never change it."""
+    parsed = _parse(code)
+    return None if isinstance(parsed, str) else parsed
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(code: str) -> ast.Module | str:
+    """The tree, or the reason it does not parse."""
     try:
-        ast.parse(code)
+        return ast.parse(code)
     except SyntaxError as exc:
         return f"SyntaxError: {exc.msg} (line {exc.lineno})"
-    return None
 
 
 _TOP_DEFINITION = re.compile(r"^(?:async\s+def|def|class)\s+([A-Za-z_]\w*)")
@@ -92,9 +107,8 @@ def drop_repeated_definitions(code: str) -> tuple[str, list[str]]:
             "kept the first definition"
         )
     text = "".join(lines)
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
+    tree = syntax_tree(text)
+    if tree is None:
         return (text.rstrip() + "\n" if notes else code), notes
     seen: set[str] = set()
     drop: list[tuple[int, int, str]] = []
@@ -127,11 +141,8 @@ def _first_line(node: ast.stmt) -> int:
 def _unfinished_repeat(lines: list[str]) -> tuple[str, int] | None:
     """(name, line index) of a last top-level definition that repeats an earlier name and
     is the reason the code does not parse; None otherwise."""
-    try:
-        ast.parse("".join(lines))
+    if syntax_tree("".join(lines)) is not None:
         return None
-    except SyntaxError:
-        pass
     starts = [
         (index, found[1])
         for index, line in enumerate(lines)
@@ -144,8 +155,6 @@ def _unfinished_repeat(lines: list[str]) -> tuple[str, int] | None:
         index -= 1
     if name not in {n for _, n in starts[:-1]}:
         return None
-    try:
-        ast.parse("".join(lines[:index]))
-    except SyntaxError:
+    if syntax_tree("".join(lines[:index])) is None:
         return None
     return name, index

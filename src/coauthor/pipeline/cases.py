@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from coauthor.llm.base import InvalidReplyError
+from coauthor.llm.code import syntax_tree
 from coauthor.pipeline.context import Context
 from coauthor.prompts import render
 from coauthor.sandbox import Limits, Sandbox
@@ -75,9 +76,8 @@ def function_under_test(solution: str, hint: str = "") -> Signature | None:
     """The public top-level function the step is about, or None for a step that is not
     function-style (no such function, code that does not parse, or a class the step's
     text names more often than any function)."""
-    try:
-        tree = ast.parse(solution)
-    except SyntaxError:
+    tree = syntax_tree(solution)
+    if tree is None:
         return None
     functions = [
         node
@@ -459,9 +459,8 @@ _SAMPLES: tuple[tuple[str, object], ...] = (
 def _sample_arguments(solution: str, name: str) -> list[object]:
     """One JSON value per parameter of ``name``, shaped by its annotation: the example a
     small model copies has the function's own arity and argument types."""
-    try:
-        tree = ast.parse(solution)
-    except SyntaxError:
+    tree = syntax_tree(solution)
+    if tree is None:
         return []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == name:
@@ -478,9 +477,8 @@ def _sample(annotation: str) -> object:
 
 
 def _function_source(solution: str, name: str) -> str:
-    try:
-        tree = ast.parse(solution)
-    except SyntaxError:
+    tree = syntax_tree(solution)
+    if tree is None:
         return ""
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == name:

@@ -3,6 +3,7 @@ the exemplar that shows the team's style."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,11 +48,18 @@ class Context:
         return used + REPLY_TOKENS <= self.model.capabilities.context_tokens
 
     def _messages(self, template: str, values: dict[str, Any]) -> list[Message]:
-        system = render("system.j2", master=self.master, language=LANGUAGE_NAMES[self.language])
+        system = _system(self.master, LANGUAGE_NAMES[self.language])
         return [
             {"role": "system", "content": system},
             {"role": "user", "content": render(template, **values)},
         ]
+
+
+@functools.lru_cache(maxsize=8)
+def _system(master: str, language: str) -> str:
+    """The system message, rendered once per master document and language (every call of
+    a run sends the same one)."""
+    return render("system.j2", master=master, language=language)
 
 
 def master_text(store: Store, settings: Settings) -> str:

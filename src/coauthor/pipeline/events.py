@@ -30,6 +30,9 @@ class Events:
     def verdict(self, step: int, verdict: Verdict) -> None:
         """The checking system judged a step (after any repair rounds)."""
 
+    def run_ended(self) -> None:
+        """The runner stopped (finished, failed or cancelled): show what is still pending."""
+
 
 def repair_words(number: int, rounds: int, part: Part | None) -> str:
     """A repair round as the author reads it: ``repair round 1 of 2: rewriting the tests``."""

@@ -10,6 +10,8 @@ budget, counted approximately as characters / 4.
 
 from __future__ import annotations
 
+import functools
+import weakref
 from dataclasses import dataclass
 
 from coauthor.examples import SOURCE, examples
@@ -84,15 +86,34 @@ def pinned(store: Store, brief: TaskBrief) -> Candidate | None:
 
 def candidates(store: Store) -> list[Candidate]:
     """The team's verified tasks (newest first), then the shipped examples."""
+    known = _seen.setdefault(store.engine, {})
     team = []
     for info in store.list_tasks():
-        if store.revision(info.id, 1).source == SOURCE:
-            continue  # an added example: the shipped copy stands for it
-        task = store.revision(info.id).task
-        if verified(task) and all(step.solution and step.tests for step in task.steps):
-            team.append(Candidate(source=f"task {info.id}", task=task, team=True))
+        key = (info.id, info.head_revision)
+        if key not in known:  # revisions are immutable: a task is read once per revision
+            known[key] = _team_candidate(store, info.id, info.head_revision)
+        found = known[key]
+        if found is not None:
+            team.append(found)
     shipped = [Candidate(source=f"example {e.slug}", task=e.task, team=False) for e in examples()]
     return team + shipped
+
+
+_seen: weakref.WeakKeyDictionary[object, dict[tuple[int, int], Candidate | None]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per database (its engine), per task and head revision: the task as a candidate, or None
+when it is not one. Reading and validating every task for every run was most of a run's
+start once the library held tasks."""
+
+
+def _team_candidate(store: Store, task_id: int, head: int) -> Candidate | None:
+    task = store.revision(task_id, head).task
+    if not verified(task) or not all(step.solution and step.tests for step in task.steps):
+        return None
+    if store.revision(task_id, 1).source == SOURCE:
+        return None  # an added example: the shipped copy stands for it
+    return Candidate(source=f"task {task_id}", task=task, team=True)
 
 
 def best(found: list[Candidate], brief: TaskBrief) -> Candidate | None:
@@ -100,7 +121,7 @@ def best(found: list[Candidate], brief: TaskBrief) -> Candidate | None:
     else the most similar example."""
     if not found:
         return None
-    raw = Index([document(c.task) for c in found]).scores(query(brief))
+    raw = _index(tuple(document(c.task) for c in found)).scores(query(brief))
     scores = [
         s * (1.0 if c.task.brief.language == brief.language else OTHER_LANGUAGE)
         for c, s in zip(found, raw, strict=True)
@@ -113,6 +134,19 @@ def best(found: list[Candidate], brief: TaskBrief) -> Candidate | None:
         if scores[top_team] >= bar:
             return found[top_team]
     return found[top_example if top_example is not None else ranked[0]]
+
+
+@functools.lru_cache(maxsize=8)
+def _index(documents: tuple[str, ...]) -> Index:
+    """The index of these candidates, built once while they stay the same (fitting it was
+    the biggest part of a run's start)."""
+    return Index(documents)
+
+
+def index_examples() -> None:
+    """Build the index of the shipped examples now (what a run starts with while the team
+    has no verified task of its own), e.g. before a worker's first job."""
+    _index(tuple(document(e.task) for e in examples()))
 
 
 def query(brief: TaskBrief) -> str:

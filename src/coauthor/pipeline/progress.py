@@ -21,7 +21,13 @@ WRITE_EVERY_S = 0.4
 
 
 class StoreEvents(Events):
-    """Progress for pollers: stage, step, the text as it streams, tokens, notes, verdicts."""
+    """Progress for pollers: stage, step, the text as it streams, tokens, notes, verdicts.
+
+    One write per stage: a stage's start is written with the cancellation check in the
+    same transaction; its end (stages done) waits for the next write, which follows at
+    once (the next stage's start, or the ``run_ended`` flush). Streamed text is gathered
+    and written at most every WRITE_EVERY_S.
+    """
 
     def __init__(self, store: Store, run_id: int, *, usage: Usage | None = None) -> None:
         self.store = store
@@ -29,65 +35,75 @@ class StoreEvents(Events):
         self.usage = usage
         self.state = RunProgress()
         self._written = 0.0
+        self._chunks: list[str] = []
+        self._pending = False
         self.flush(force=True, pid=os.getpid())
 
     def stage_started(self, stage: str, *, step: int | None = None, total: int = 0) -> None:
-        self._check_cancel()
-        self.state = self.state.model_copy(
-            update={"stage": stage, "step": step, "total": total, "detail": "", "text": ""}
-        )
-        self.flush(force=True)
+        self._change(stage=stage, step=step, total=total, detail="", text="")
+        self._write_and_check()
 
     def stage_finished(self, stage: str, *, step: int | None = None, total: int = 0) -> None:
-        done = self.state.stages_done + 1
-        self.state = self.state.model_copy(update={"stages_done": done, "detail": ""})
-        self.flush(force=True)
+        self._change(stages_done=self.state.stages_done + 1, detail="")
+        self._pending = True
 
     def repair_round(self, step: int, *, number: int, rounds: int, part: Part | None) -> None:
-        self._check_cancel()
-        detail = repair_words(number, rounds, part)
-        self.state = self.state.model_copy(
-            update={"stage": "repair", "step": step, "detail": detail, "text": ""}
-        )
-        self.flush(force=True)
+        self._change(stage="repair", step=step, detail=repair_words(number, rounds, part), text="")
+        self._write_and_check()
 
     def tests_round(self, step: int, *, number: int, rounds: int) -> None:
-        self._check_cancel()
-        detail = tests_words(number, rounds)
-        self.state = self.state.model_copy(
-            update={"stage": "repair", "step": step, "detail": detail, "text": ""}
-        )
-        self.flush(force=True)
+        self._change(stage="repair", step=step, detail=tests_words(number, rounds), text="")
+        self._write_and_check()
 
     def note(self, message: str) -> None:
         self.state = self.state.noted(message)
         self.flush(force=True)
 
     def text(self, chunk: str) -> None:
-        self.state = self.state.with_text(chunk)
+        self._chunks.append(chunk)
         self.flush()
 
     def verdict(self, step: int, verdict: Verdict) -> None:
         kept = verdict.model_copy(update={"output": ""})
-        self.state = self.state.model_copy(update={"verdicts": {**self.state.verdicts, step: kept}})
+        self._change(verdicts={**self.state.verdicts, step: kept})
         self.flush(force=True)
 
-    def flush(self, *, force: bool = False, pid: int | None = None) -> None:
-        now = time.monotonic()
-        if not force and now - self._written < WRITE_EVERY_S:
-            return
-        if self.usage is not None:
-            self.state = self.state.model_copy(
-                update={
-                    "tokens_in": self.usage.prompt_tokens,
-                    "tokens_out": self.usage.completion_tokens,
-                }
-            )
-        self.store.set_progress(self.run_id, self.state, worker_pid=pid)
-        self._written = now
-        if not force:
-            self._check_cancel()
+    def run_ended(self) -> None:
+        if self._pending or self._chunks:
+            self.flush(force=True)
 
-    def _check_cancel(self) -> None:
-        if self.store.cancel_requested(self.run_id):
-            raise RunCancelledError(f"run {self.run_id} was cancelled")
+    def flush(self, *, force: bool = False, pid: int | None = None) -> None:
+        if not force and time.monotonic() - self._written < WRITE_EVERY_S:
+            return
+        if self._write(pid) and not force:
+            self._cancelled()
+
+    def _change(self, **update: object) -> None:
+        if "text" in update:
+            self._chunks = []
+        self.state = self.state.model_copy(update=update)
+
+    def _write_and_check(self) -> None:
+        """Write the state now; stop the run if a cancellation was requested."""
+        if self._write(None):
+            self._cancelled()
+
+    def _write(self, pid: int | None) -> bool:
+        """Write the state (with the text gathered and the tokens so far); True when a
+        cancellation was requested."""
+        update: dict[str, object] = {}
+        if self._chunks:
+            update["text"] = self.state.with_text("".join(self._chunks)).text
+            self._chunks = []
+        if self.usage is not None:
+            update["tokens_in"] = self.usage.prompt_tokens
+            update["tokens_out"] = self.usage.completion_tokens
+        if update:
+            self.state = self.state.model_copy(update=update)
+        cancelled = self.store.set_progress(self.run_id, self.state, worker_pid=pid)
+        self._written = time.monotonic()
+        self._pending = False
+        return cancelled
+
+    def _cancelled(self) -> None:
+        raise RunCancelledError(f"run {self.run_id} was cancelled")

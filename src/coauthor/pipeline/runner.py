@@ -126,6 +126,8 @@ class Runner:
             if isinstance(exc, Exception):
                 raise RunFailedError(f"{stage.name}: {exc}", run_id=run_id) from exc
             raise
+        finally:
+            self.events.run_ended()
         return Outcome(run=self.store.run(run_id), revision=revision)
 
     def _stages(self, run: RunInfo, stage: _Stage) -> tuple[Task, list[Snapshot]]:

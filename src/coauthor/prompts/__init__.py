@@ -22,6 +22,7 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("coauthor", "prompts"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
+        auto_reload=False,  # shipped files: not stat'ed again on every render
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -31,6 +32,14 @@ def _environment() -> jinja2.Environment:
 def render(name: str, **values: Any) -> str:
     """Render one template; a missing value is an error, never an empty string."""
     return _environment().get_template(name).render(**values).strip()
+
+
+def compile_all() -> None:
+    """Compile every template now (a worker does it before its first job, so that the
+    first runs do not each compile them while they share the interpreter)."""
+    environment = _environment()
+    for name in environment.list_templates(extensions=["j2"]):
+        environment.get_template(name)
 
 
 def default_master() -> str:

@@ -34,7 +34,11 @@ class Timing:
     heartbeat_s: float = 5.0
     stalled_s: float = 20.0
     recover_s: float = 5.0
-    poll_s: float = 2.0
+    poll_s: float = 0.25
+    """How often a worker with a free slot asks for a job without being told of one. A
+    notification of a new job is lost when it arrives while the worker is fetching (the
+    library clears its wake-up flag after every fetch), so jobs enqueued in a burst (a
+    batch) waited up to this long: a fetch is one indexed query, so it is short."""
 
 
 def timing_from_env() -> Timing:
@@ -146,17 +150,25 @@ def serve(settings: Settings, *, concurrency: int = 1, name: str | None = None) 
     url = queue_url(settings)
     app = open_app(url)
     apply_schema(app, url)
-    warm_up()
+    warm_up(settings)
     label = name or f"{socket.gethostname()}:{os.getpid()}"
     asyncio.run(_serve(app, concurrency, label, timing_from_env()))
 
 
-def warm_up() -> None:
-    """Import what every run needs before taking the first job (the exemplar index's
-    scikit-learn takes seconds to import), so a job's time is its own."""
-    from coauthor.pipeline.similarity import Index
+def warm_up(settings: Settings | None = None) -> None:
+    """Prepare what every run needs before taking the first job, so a job's time is its
+    own: import scikit-learn (seconds), index the shipped examples, compile the prompt
+    templates and open the store (its migrations are checked once). Without it the first
+    jobs each did all this at the same time, in one interpreter: the first of a batch's
+    waves took a fifth longer than the next (bench/batch.py)."""
+    from coauthor.pipeline.exemplars import index_examples
+    from coauthor.prompts import compile_all
+    from coauthor.queue.jobs import worker_store
 
-    Index(["warm up"])
+    index_examples()
+    compile_all()
+    if settings is not None:
+        worker_store(settings.database_url)
 
 
 def prepare(settings: Settings) -> procrastinate.App:

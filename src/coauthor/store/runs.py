@@ -15,6 +15,7 @@ from coauthor.store.base import StoreBase, get_run, get_task
 from coauthor.store.records import (
     ConflictError,
     LiveState,
+    NotFoundError,
     RevisionInfo,
     RunInfo,
     revision_info,
@@ -104,19 +105,22 @@ class RunStore(StoreBase):
             row.updated_at = utcnow()
 
     def save_checkpoint(self, run_id: int, stage: str, data: JsonObject) -> None:
-        """Keep a stage's output; saving the same stage again replaces it."""
-        with self._session() as s, s.begin():
-            run = get_run(s, run_id)
-            run.updated_at = now = utcnow()
-            row = s.scalar(
-                sa.select(CheckpointRow).where(
-                    CheckpointRow.run_id == run_id, CheckpointRow.stage == stage
+        """Keep a stage's output; saving the same stage again replaces it.
+
+        One short transaction of plain statements (no ORM session: a run saves one per
+        stage, and the session's bookkeeping was most of its cost); the first statement
+        writes, so SQLite takes its write lock at once rather than upgrading a read.
+        """
+        now = utcnow()
+        with self.engine.begin() as c:
+            if _count(c.execute(_TOUCH_RUN, {"the_run": run_id, "updated_at": now})) != 1:
+                raise NotFoundError(f"no run {run_id}")
+            where = {"the_run": run_id, "the_stage": stage}
+            if _count(c.execute(_REPLACE_CHECKPOINT, {**where, "data": data})) == 0:
+                c.execute(
+                    _INSERT_CHECKPOINT,
+                    {"run_id": run_id, "stage": stage, "data": data, "created_at": now},
                 )
-            )
-            if row is None:
-                s.add(CheckpointRow(run_id=run_id, stage=stage, data=data, created_at=now))
-            else:
-                row.data = data
 
     def checkpoints(self, run_id: int) -> dict[str, JsonObject]:
         """Stage name to saved data, in the order the stages were first saved."""
@@ -172,14 +176,25 @@ class RunStore(StoreBase):
     # -- live progress ---------------------------------------------------------------
     def set_progress(
         self, run_id: int, progress: RunProgress, *, worker_pid: int | None = None
-    ) -> None:
-        """Overwrite the live state of a run (its executor calls this as it goes)."""
-        with self._session() as s, s.begin():
-            row = _progress_row(s, run_id)
-            row.data = progress.model_dump(mode="json")
-            row.updated_at = utcnow()
-            if worker_pid is not None:
-                row.worker_pid = worker_pid
+    ) -> bool:
+        """Overwrite the live state of a run (its executor calls this as it goes); True when
+        a cancellation has been requested, read in the same transaction (so the executor
+        does not need a second round trip to learn it)."""
+        values: dict[str, object] = {
+            "data": progress.model_dump(mode="json"),
+            "updated_at": utcnow(),
+        }
+        if worker_pid is not None:
+            values["worker_pid"] = worker_pid
+        with self.engine.begin() as c:
+            found = c.execute(_SET_PROGRESS, {"the_run": run_id, **values}).first()
+            if found is not None:
+                return bool(found[0])
+            c.execute(
+                _INSERT_PROGRESS,
+                {"run_id": run_id, "cancel_requested": False, "worker_pid": None, **values},
+            )
+            return False
 
     def progress(self, run_id: int) -> LiveState | None:
         """What the run's executor last wrote; None before it wrote anything."""
@@ -209,10 +224,31 @@ class RunStore(StoreBase):
             return row is not None and row.cancel_requested
 
 
+# Statements built once (their compiled form is cached by the engine); the values come
+# with each execution. Bound names differ from the column names the values set.
+_TOUCH_RUN = sa.update(RunRow).where(RunRow.id == sa.bindparam("the_run"))
+_REPLACE_CHECKPOINT = sa.update(CheckpointRow).where(
+    CheckpointRow.run_id == sa.bindparam("the_run"),
+    CheckpointRow.stage == sa.bindparam("the_stage"),
+)
+_INSERT_CHECKPOINT = sa.insert(CheckpointRow)
+_SET_PROGRESS = (
+    sa.update(ProgressRow)
+    .where(ProgressRow.run_id == sa.bindparam("the_run"))
+    .returning(ProgressRow.cancel_requested)
+)
+_INSERT_PROGRESS = sa.insert(ProgressRow)
+
+
 def check_status(status: str) -> str:
     if status not in RUN_STATUSES:
         raise ValueError(f"unknown run status {status!r}; expected one of {RUN_STATUSES}")
     return status
+
+
+def _count(result: sa.Result[Any]) -> int:
+    """Rows an UPDATE matched."""
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 def _progress_row(s: Session, run_id: int) -> ProgressRow:

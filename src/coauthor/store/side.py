@@ -11,7 +11,7 @@ from coauthor.schemas.calls import CallRecord
 from coauthor.schemas.team import Action
 from coauthor.store.base import StoreBase
 from coauthor.store.records import LogEntry, log_entry
-from coauthor.store.redact import redact
+from coauthor.store.redact import redact, redactor
 from coauthor.store.tables import (
     ChatRow,
     DocumentRow,
@@ -134,26 +134,30 @@ class SideStore(StoreBase):
         run_id: int | None = None,
         task_id: int | None = None,
     ) -> None:
-        """Keep one model request, with every secret redacted."""
-        messages = [{"role": m["role"], "content": redact(m["content"])} for m in record.messages]
-        row = LogRow(
-            run_id=run_id,
-            task_id=task_id,
-            stage=redact(stage),
-            model=redact(record.model),
-            messages=messages,
-            reply=redact(record.reply),
-            tokens_in=record.usage.prompt_tokens,
-            tokens_out=record.usage.completion_tokens,
-            latency_ms=round(record.latency_s * 1000),
-            error=None if record.error is None else redact(record.error),
-            created_at=utcnow(),
-        )
-        with self._session() as s, s.begin():
-            row.actor = self.user
-            if row.actor is None and run_id is not None:  # a run's worker: whoever started it
-                row.actor = s.scalar(sa.select(RunRow.actor).where(RunRow.id == run_id))
-            s.add(row)
+        """Keep one model request, with every secret redacted: one INSERT in its own short
+        transaction (the logbook keeps every call, even of a run killed mid-stage); a run's
+        worker records whoever started the run, read by the same statement."""
+        clean = redactor()
+        values: dict[str, object] = {
+            "run_id": run_id,
+            "task_id": task_id,
+            "stage": clean(stage),
+            "model": clean(record.model),
+            "messages": [
+                {"role": m["role"], "content": clean(m["content"])} for m in record.messages
+            ],
+            "reply": clean(record.reply),
+            "tokens_in": record.usage.prompt_tokens,
+            "tokens_out": record.usage.completion_tokens,
+            "latency_ms": round(record.latency_s * 1000),
+            "error": None if record.error is None else clean(record.error),
+            "created_at": utcnow(),
+        }
+        with self.engine.begin() as c:
+            if self.user is None and run_id is not None:
+                c.execute(_LOG_BY_RUN_ACTOR, {**values, "the_run": run_id})
+            else:
+                c.execute(_LOG, {**values, "actor": self.user})
 
     def logbook(self, *, run_id: int | None = None, task_id: int | None = None) -> list[LogEntry]:
         """Logged calls, oldest first, filtered by run and/or task."""
@@ -164,6 +168,14 @@ class SideStore(StoreBase):
             query = query.where(LogRow.task_id == task_id)
         with self._session() as s:
             return [log_entry(row) for row in s.scalars(query)]
+
+
+# Statements built once (their compiled form is cached by the engine); the values come
+# with each execution.
+_LOG = sa.insert(LogRow)
+_LOG_BY_RUN_ACTOR = sa.insert(LogRow).values(
+    actor=sa.select(RunRow.actor).where(RunRow.id == sa.bindparam("the_run")).scalar_subquery()
+)
 
 
 def _document(row: DocumentRow) -> DocumentVersion:
