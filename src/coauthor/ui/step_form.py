@@ -74,10 +74,10 @@ def step_tabs(
     figures: Callable[[], None] | None = None,
 ) -> None:
     """Draw the fields of one step (the values are read back by ``edited_step``); opening
-        a tab points the Part selector ``selector`` at that tab's part. ``survivor_tools``
-        draws the actions on surviving mutants in the Verdict tab, and ``unmark`` (given a
-    mutant id) drops an equivalent mark from an Unmark button beside it; ``figures`` draws the
-        Figures tab (the step's figures with what an author can do with them)."""
+    a tab points the Part selector ``selector`` at that tab's part. ``survivor_tools``
+    draws the actions on surviving mutants in the Verdict tab, and ``unmark`` (given a
+    mutant id) drops an equivalent mark from an Unmark button beside it; ``figures``
+    draws the Figures tab (the step's figures with what an author can do with them)."""
     texts = shown(step)
     for name in TRIMMED:
         label = f"{name.capitalize()} of step {number}"
