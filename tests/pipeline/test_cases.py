@@ -433,5 +433,10 @@ def test_the_schema_a_model_is_given_is_tighter_than_validation() -> None:
     assert asked["properties"]["cases"] == {**asked["properties"]["cases"], "maxItems": 5}
     fields = asked["$defs"]["TestCase"]["properties"]
     assert fields["reason"]["maxLength"] == 80 and fields["name"]["maxLength"] == 40
+    assert "kwargs" not in fields and asked["$defs"]["TestCase"]["additionalProperties"] is False
+    strings = [n for n in _walk(asked["$defs"]["JsonLeaf"]) if n.get("type") == "string"]
+    assert [n["maxLength"] for n in strings] == [60]
+    arrays = [n for n in _walk(asked["$defs"]) if n.get("type") == "array"]
+    assert arrays and all(n["maxItems"] <= 6 for n in arrays)
     long = TestCase(name="n" * 60, args=[], expected=1, raises=None, reason="r" * 200)
     assert CaseList(cases=[long] * 8).cases[0].reason == "r" * 200  # stored limits stay

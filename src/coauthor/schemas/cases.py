@@ -29,6 +29,9 @@ ASKED_NAME = 40
 ASKED_REASON = 80
 """The name and reason lengths the schema given to a model allows (validation keeps the
 stored limits): a small model fills a long string field with chatter."""
+ASKED_ITEMS = 6
+ASKED_TEXT = 60
+"""Items of a JSON list and characters of a JSON string in the schema given to a model."""
 MAX_ITEMS = 12
 """Items of one JSON list or object in a case: enough for a small example, bounded."""
 
@@ -119,13 +122,22 @@ class CaseList(BaseModel):
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The schema a model is asked to follow: tighter than validation (fewer cases,
-        shorter names and reasons), so a grammar-bound small model closes its list
-        before its token limit cuts it off."""
+        shorter names, reasons, strings and lists, positional arguments only), so a
+        grammar-bound small model closes its list before its token limit cuts it off."""
         schema = super().model_json_schema(*args, **kwargs)
         schema["properties"]["cases"]["maxItems"] = ASKED_CASES
-        fields = schema["$defs"]["TestCase"]["properties"]
+        defs = schema["$defs"]
+        fields = defs["TestCase"]["properties"]
         fields["name"]["maxLength"] = ASKED_NAME
         fields["reason"]["maxLength"] = ASKED_REASON
+        del fields["kwargs"]  # positional arguments say every call; a small model pads these
+        for name in ("Json1", "Json2", "JsonValue"):
+            for branch in defs[name]["anyOf"]:
+                if branch.get("type") == "array":
+                    branch["maxItems"] = ASKED_ITEMS
+        for branch in defs["JsonLeaf"]["anyOf"]:
+            if branch.get("type") == "string":
+                branch["maxLength"] = ASKED_TEXT
         return schema
 
 
