@@ -426,6 +426,18 @@ def test_a_solution_that_does_not_parse_takes_its_function_from_the_requirements
     assert from_starter is not None and from_starter.returns is ValueKind.value
     # a solution that parses but defines no function is not function-style, whatever the text
     assert signature_for("class Clamp:\n    pass\n", hint) is None
+    broken = Step(
+        title="Clamp",
+        goal="clamp a score",
+        story="",
+        theory="",
+        requirements=[hint],
+        solution="def clamp(score:\n",
+        cases=[case("middle", 5, 0, 10, expected=5)],
+    )
+    [named] = disagreements(broken, sandbox_for())  # named without a run: nothing to call
+    assert named.kind is DisagreementKind.broken and named.call == "clamp(5, 0, 10)"
+    assert named.expected == "5" and "defines no function" in named.actual
 
 
 def test_the_schema_a_model_is_given_is_tighter_than_validation() -> None:

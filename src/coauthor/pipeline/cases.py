@@ -440,7 +440,7 @@ def cases_still_in(step: Step, tests: str) -> list[TestCase]:
     tests, so it is not re-checked as if it did."""
     if not step.cases:
         return []
-    signature = function_under_test(step.solution, step_hint(step))
+    signature = signature_for(step.solution, step_hint(step), starter=step.starter)
     if signature is None:
         return []
     rendered = render_cases(step.cases, signature)
@@ -585,10 +585,14 @@ def disagreements(
         return []
     signature = function_under_test(step.solution, step_hint(step))
     if signature is None:
+        named = signature_for(step.solution, step_hint(step), starter=step.starter)
+        calls = {c.case: c for c in render_cases(step.cases, named).cases} if named else {}
         return [
             CaseDisagreement(
-                case=c.name,
+                case=c.name[:60],
                 kind=DisagreementKind.broken,
+                call=_short(calls[c.name].call) if c.name in calls else "",
+                expected=calls[c.name].expected if c.name in calls else "",
                 actual="the solution defines no function for the cases to call",
             )
             for c in step.cases
