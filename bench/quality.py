@@ -9,7 +9,9 @@ Per step: the solution parses; the tests parse and define at least 3 ``test_``
 functions; every name the tests import from ``solution`` is defined there (importable);
 the solution passes its own tests before any repair and after; the starter fails every
 test; verified; the mutation score (``verdict.mutation.score``, when the checker ran
-mutation analysis); repair rounds used. Per idea: steps generated, tokens, wall time.
+mutation analysis); repair rounds used; test cases the tests were written from and how many
+of them the reference solution meets (``cases agree``, from the verdict's disagreements).
+Per idea: steps generated, tokens, wall time.
 
 Each line of IDEAS.jsonl: ``idea``, ``domain``, ``difficulty``, ``type``, ``steps``,
 ``language``, ``held_out`` (true for ideas the prompts and settings were not tuned
@@ -61,6 +63,10 @@ class StepFigures:
     verified: bool
     mutation: float | None
     rounds: int
+    cases: int = 0
+    """Test cases the tests were written from (function-style steps)."""
+    cases_agree: int = 0
+    """Of those, the ones whose expectation the reference solution meets (dual execution)."""
 
 
 @dataclass
@@ -166,6 +172,8 @@ def figures(step: Step, first: Verdict | None) -> StepFigures:
         verified=verdict is not None and verdict.verified,
         mutation=verdict.mutation.score if verdict and verdict.mutation else None,
         rounds=verdict.repair_rounds if verdict is not None else 0,
+        cases=len(step.cases),
+        cases_agree=len(step.cases) - len(verdict.disagreements) if verdict else 0,
     )
 
 
@@ -234,13 +242,16 @@ def row_cells(steps: list[StepFigures], asked: int) -> list[str]:
     scores = [s.mutation for s in steps if s.mutation is not None]
     cells.append(f"{statistics.median(scores):.2f}" if scores else "—")
     cells.append(str(sum(s.rounds for s in steps)))
+    cases = sum(s.cases for s in steps)
+    cells.append(f"{sum(s.cases_agree for s in steps)}/{cases}" if cases else "—")
     return cells
 
 
 def table(results: list[IdeaFigures], title: str) -> Table:
     shown = Table(title=title)
     shown.add_column("idea", max_width=48)
-    for header in ("steps", *(h for _, h in COLUMNS), "median mutation", "rounds"):
+    headers = ("steps", *(h for _, h in COLUMNS), "median mutation", "rounds", "cases agree")
+    for header in headers:
         shown.add_column(header, justify="right")
     shown.add_column("tokens", justify="right")
     shown.add_column("wall s", justify="right")
@@ -267,7 +278,8 @@ def table(results: list[IdeaFigures], title: str) -> Table:
 
 def markdown(results: list[IdeaFigures]) -> str:
     """The same figures as a Markdown table (for the README)."""
-    headers = ["idea", "steps", *(h for _, h in COLUMNS), "mutation", "rounds", "tokens", "s"]
+    headers = ["idea", "steps", *(h for _, h in COLUMNS), "mutation", "rounds", "cases agree"]
+    headers += ["tokens", "s"]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for part, label in ((False, "shipped"), (True, "held out")):
         group = [r for r in results if r.held_out is part]

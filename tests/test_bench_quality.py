@@ -62,6 +62,8 @@ def test_a_scripted_run_is_measured(
         "verified": True,
         "mutation": step["mutation"],
         "rounds": 0,
+        "cases": 3,
+        "cases_agree": 3,
     }
     assert got["ideas"][0]["tokens"] > 0
 

@@ -151,6 +151,35 @@ def test_a_mark_for_a_mutant_that_is_not_a_survivor_is_a_one_line_error(database
         assert store.revision(1).number == base
 
 
+def test_unmarking_an_equivalent_mutant_makes_it_a_survivor_again(database: str) -> None:
+    _with_survivors(database)
+    for mutant in ("cons-2", "boun-1"):
+        code, _, err = cli("verify", "1", "--step", "1", "--equivalent", mutant, "--note", "n")
+        assert code == 0, err
+    code, out, err = cli("verify", "1", "--step", "1", "--unmark-equivalent", "boun-1")
+    assert code == 0, err
+    assert "mutation score 0.75 (threshold 0.80, below the threshold): 3 killed, 1 survived" in out
+    assert "survivor boun-1, line 6" in out
+    with Store(database) as store:
+        head = store.revision(1)
+        assert head.source == "edit"
+        assert "mutant boun-1 no longer marked equivalent" in head.note
+        step = head.task.steps[0]
+        assert [m.mutant_id for m in step.equivalent_mutants] == ["cons-2"]
+        assert step.verdict is not None and not step.verdict.verified
+        assert any("mutation score 0.75" in p for p in step.verdict.problems)
+        base = head.number
+    code, out, err = cli("verify", "1", "--step", "1", "--unmark-equivalent", "boun-1")
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        "error: mutant 'boun-1' is not marked equivalent in step 1 (marked: cons-2)"
+    ]
+    code, _, err = cli("verify", "1", "--unmark-equivalent", "cons-2")
+    assert code == 2 and "--unmark-equivalent needs --step N" in err
+    with Store(database) as store:
+        assert store.revision(1).number == base
+
+
 def test_a_step_never_analysed_cannot_be_marked(database: str) -> None:
     code, _, err = cli("verify", "1", "--step", "1", "--equivalent", "boun-1", "--note", "x")
     assert code == 2

@@ -101,8 +101,9 @@ def step_replies(number: int, *, broken_code: bool = False) -> list[Reply]:
         links=[Link(title="A/B testing", url="https://en.wikipedia.org/wiki/A/B_testing")],
         requirements=["mean_uplift(control, treatment) returns a float", "empty input raises"],
     )
-    if broken_code:  # not function-style: no cases are asked for, the tests are free-form
-        return [draft, *["def broken(:\n"] * 3, f"Here are the tests:\n```python\n{TESTS}```"]
+    if broken_code:  # cases for the function the requirements name, then free-form tests
+        tests = f"Here are the tests:\n```python\n{TESTS}```"
+        return [draft, *["def broken(:\n"] * 3, cases_reply(), tests]
     solution = f"```python\n{SOLUTION}```"
     return [draft, solution, cases_reply(), f"More tests:\n```python\n{EXTRA_TESTS}```"]
 

@@ -18,6 +18,9 @@ from coauthor.pipeline.cases import (
     function_under_test,
     merged_tests,
     render_cases,
+    salvaged_cases,
+    signature_for,
+    signature_from_text,
 )
 from coauthor.pipeline.repair import Diagnosis
 from coauthor.pipeline.runner import Runner
@@ -390,3 +393,62 @@ def test_a_case_list_the_model_never_gets_right_falls_back_to_free_form_tests() 
     # the example a small model copies has the function's own arity and argument shapes
     assert '"args": [[1.0, 2.0], [1.0, 2.0]]' in asked and "Write test cases for" in asked
     assert "Write `test_step.py`" in model.requests[-1][-1]["content"]  # the whole file
+
+
+def test_a_reply_cut_short_keeps_its_complete_cases() -> None:
+    from coauthor.pipeline.context import Context
+    from coauthor.pipeline.step import step
+    from coauthor.testing import plan_reply, step_replies
+
+    good = [c.model_dump(mode="json") for c in cases_reply().cases]
+    good[0]["name"] = "positive uplift!"  # a name the pattern refuses is made snake_case
+    cut = json.dumps({"cases": good})[:-30]  # the token limit cut the third case short
+    assert salvaged_cases(cut)[0].name == "positive_uplift"
+    assert [c.name for c in salvaged_cases(cut)] == ["positive_uplift", "negative_uplift"]
+    assert salvaged_cases("no json at all") == [] and salvaged_cases('{"cases": [1, 2]}') == []
+
+    draft, solution, _cases, more = step_replies(1)
+    model = ScriptedModel([draft, solution, cut, cut, cut, more])
+    made = step(Context(model, default_master()), make_brief("idea"), plan_reply(1), 1, "")
+    assert [c.name for c in made.cases] == ["positive_uplift", "negative_uplift"]
+    tree = ast.parse(made.tests)
+    names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    assert names[:2] == ["test_positive_uplift", "test_negative_uplift"]
+
+
+def test_a_solution_that_does_not_parse_takes_its_function_from_the_requirements() -> None:
+    hint = "Clamp\n`clamp(score, low=0, high: float = 1)` limits score; use round(x, 2)"
+    assert signature_from_text(hint) == Signature("clamp", ("score", "low", "high"))
+    assert signature_from_text("len(items) and print(x)") is None  # builtins name no step
+    assert signature_for("def clamp(score:\n", hint) == Signature("clamp", ("score", "low", "high"))
+    starter = "def clamp(score: float, low: float, high: float) -> float:\n    ...\n"
+    from_starter = signature_for("def clamp(:\n", hint, starter=starter)
+    assert from_starter is not None and from_starter.returns is ValueKind.value
+    # a solution that parses but defines no function is not function-style, whatever the text
+    assert signature_for("class Clamp:\n    pass\n", hint) is None
+    broken = Step(
+        title="Clamp",
+        goal="clamp a score",
+        story="",
+        theory="",
+        requirements=[hint],
+        solution="def clamp(score:\n",
+        cases=[case("middle", 5, 0, 10, expected=5)],
+    )
+    [named] = disagreements(broken, sandbox_for())  # named without a run: nothing to call
+    assert named.kind is DisagreementKind.broken and named.call == "clamp(5, 0, 10)"
+    assert named.expected == "5" and "defines no function" in named.actual
+
+
+def test_the_schema_a_model_is_given_is_tighter_than_validation() -> None:
+    asked = CaseList.model_json_schema()
+    assert asked["properties"]["cases"] == {**asked["properties"]["cases"], "maxItems": 5}
+    fields = asked["$defs"]["TestCase"]["properties"]
+    assert fields["reason"]["maxLength"] == 80 and fields["name"]["maxLength"] == 40
+    assert "kwargs" not in fields and asked["$defs"]["TestCase"]["additionalProperties"] is False
+    strings = [n for n in _walk(asked["$defs"]["JsonLeaf"]) if n.get("type") == "string"]
+    assert [n["maxLength"] for n in strings] == [60]
+    arrays = [n for n in _walk(asked["$defs"]) if n.get("type") == "array"]
+    assert arrays and all(n["maxItems"] <= 6 for n in arrays)
+    long = TestCase(name="n" * 60, args=[], expected=1, raises=None, reason="r" * 200)
+    assert CaseList(cases=[long] * 8).cases[0].reason == "r" * 200  # stored limits stay

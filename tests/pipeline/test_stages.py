@@ -18,7 +18,6 @@ from coauthor.schemas import Language, Plan, StepSummary
 from coauthor.testing import (
     EXTRA_TESTS,
     SOLUTION,
-    TESTS,
     cases_reply,
     lessons_reply,
     plan_reply,
@@ -101,7 +100,10 @@ def test_code_that_never_parses_is_kept_and_flagged() -> None:
     assert made.solution == "def broken(:\n"
     assert any(flag.startswith("solution: SyntaxError") for flag in made.flags)
     assert any(flag.startswith("starter: SyntaxError") for flag in made.flags)
-    assert made.tests == TESTS and made.cases == []  # not function-style: free-form only
+    # the solution names no function, the requirements do: cases still give the structure
+    assert made.cases == cases_reply().cases
+    assert "from solution import mean_uplift" in made.tests
+    assert "def test_positive_uplift(" in made.tests and "# Further tests" in made.tests
     model.assert_done()
 
 

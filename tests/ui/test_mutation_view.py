@@ -9,10 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 from coauthor.cli.checks import verdict_line
 from coauthor.llm.testing import ScriptedModel
+from coauthor.pipeline.equivalents import mark_equivalent
 from coauthor.pipeline.verify import Checker
 from coauthor.schemas import Verdict
 from coauthor.schemas.cases import CaseDisagreement, DisagreementKind
-from coauthor.schemas.mutation import Mutant
+from coauthor.schemas.mutation import Mutant, MutantStatus, MutationReport
 from coauthor.settings import Settings
 from coauthor.store import Store
 from coauthor.testing import BOUNDARY_KILLERS, BOUNDARY_SOLUTION, BOUNDARY_STARTER, BOUNDARY_TESTS
@@ -96,6 +97,47 @@ def test_marking_a_survivor_equivalent_saves_a_revision_with_the_note(
     assert "11 mutants: 8 killed, 2 survived, 0 timed out, 1 marked equivalent" in texts(
         app, "caption"
     )
+
+
+def test_unmark_beside_a_marked_mutant_makes_it_a_survivor_again(
+    open_page: Callable[..., AppTest], store: Store, task_id: int
+) -> None:
+    head = store.revision(task_id)
+    survivor = Mutant(
+        id="boun-7", operator="boundary", line=2, change="`>=` became `>`", status="survived"
+    )
+    report = MutationReport(
+        generated=2,
+        killed=1,
+        survived=1,
+        score=0.5,
+        mutants=[
+            survivor,
+            survivor.model_copy(
+                update={"id": "arit-1", "status": MutantStatus.killed, "killed_by": ["test_a"]}
+            ),
+        ],
+    )
+    verdict = Verdict(verified=False, tests=1, problems=["score"], mutation=report)
+    step = head.task.steps[0].model_copy(update={"verdict": verdict})
+    task = head.task.model_copy(update={"steps": [step, *head.task.steps[1:]]})
+    store.add_revision(task_id, task, source="verify", note="")
+    marked = mark_equivalent(store, task_id, 1, "boun-7", note="same at 100")
+    app = open_page("editor", query={"task": str(task_id)})
+    assert "2 mutants: 1 killed, 0 survived, 0 timed out, 1 marked equivalent" in texts(
+        app, "caption"
+    )
+    app = click(app, "Unmark")
+    assert not app.exception, [e.value for e in app.exception]
+    head = store.revision(task_id)
+    assert head.number == marked.number + 1 and head.source == "edit"
+    assert head.task.steps[0].equivalent_mutants == []
+    said = texts(app, "error") + texts(app, "success")
+    assert any("boun-7 is no longer marked equivalent." in t for t in said), said
+    assert "2 mutants: 1 killed, 1 survived, 0 timed out, 0 marked equivalent" in texts(
+        app, "caption"
+    )
+    assert "Unmark" not in [b.label for b in app.button]
 
 
 def test_add_tests_for_these_keeps_a_test_that_kills_the_survivor(

@@ -21,7 +21,7 @@ from coauthor.cli.app import (
 from coauthor.figures import figure_states
 from coauthor.llm.registry import model_from_string
 from coauthor.pipeline.context import Context, master_text
-from coauthor.pipeline.equivalents import mark_equivalent
+from coauthor.pipeline.equivalents import mark_equivalent, unmark_equivalent
 from coauthor.pipeline.recheck import recheck
 from coauthor.pipeline.verify import Checker
 from coauthor.sandbox.boundary import Mode
@@ -136,6 +136,15 @@ def verify(
             "saved as a new revision, left out of the score from then on.",
         ),
     ] = None,
+    unmark: Annotated[
+        str | None,
+        typer.Option(
+            "--unmark-equivalent",
+            metavar="MUTANT_ID",
+            help="Drop the equivalent mark on this mutant of --step; saved as a new "
+            "revision, the mutant counts as a survivor again.",
+        ),
+    ] = None,
     note: Annotated[
         str, typer.Option("--note", help="Why the mutant behaves exactly like the solution.")
     ] = "",
@@ -153,6 +162,16 @@ def verify(
             config = config.model_copy(update={"mutants": mutants})
         with open_store(config.database_url) as store:
             steps = None if step is None else [step]
+            if equivalent is not None and unmark is not None:
+                raise InputError("give --equivalent or --unmark-equivalent, not both")
+            if unmark is not None:
+                if step is None:
+                    raise InputError(
+                        "--unmark-equivalent needs --step N: the step the mutant is of"
+                    )
+                saved = unmark_equivalent(store, task_id, step, unmark)
+                print_verdicts(saved, steps=steps, as_json=as_json)
+                return
             if equivalent is not None:
                 if step is None:
                     raise InputError("--equivalent needs --step N: the step the mutant is of")

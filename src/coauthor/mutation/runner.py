@@ -8,13 +8,18 @@ child reports on a pipe of its own, so a mutant can describe nothing but itself.
 mutant ends the whole session (kills the driver), it counts as killed and the mutants
 after it run in a new session.
 
-What this does not give: each mutant runs in the same process as its pytest session
-(the process-isolated mode's stand-in is not used for mutants, and the in-process
-mode's tamper watch is not armed in the children), so code in a mutant could patch
-pytest and misreport its OWN outcome; it cannot reach the key, the host channel or
-another mutant's pipe. A mutant only differs from the solution in one small edit, so
-this matters only for a solution that is itself hostile, which the solution's own check
-(process-isolated or tamper-evident) is there to catch.
+Each child carries the in-process mode's tamper watch (``_probe/sandbox_watch.py``): a
+mutant seen patching pytest, pluggy or the driver in its own process (say, replacing
+``TestReport`` or ``call_and_report`` so that every test reads as passed) is counted as
+*killed*, whatever its tests said, and named in ``problems`` (so the verdict says so and
+does not pass); when the unmutated solution itself tampers, the whole run is a problem.
+What this still does not give: the watch is evidence, not a wall (code in the same
+process can act before a check runs, or write a forged line on its own pipe), so a
+hostile mutant could misreport its OWN outcome unseen; it cannot reach the key, the host
+channel or another mutant's pipe, and its patches die with its child. A mutant only
+differs from the solution in one small edit, so this matters only for a solution that is
+itself hostile, which the solution's own check (process-isolated or tamper-evident) is
+there to catch.
 
 A mutant is *killed* when a test that passes on the solution (``tests_passing``, and in
 the baseline of the same session) fails, errors or goes missing on it; *timeout* when it
@@ -129,6 +134,12 @@ def run_mutants(
                 run.problems.append("the unmutated solution could not be run by the driver")
                 run.not_run = [m.id for m in pending]
                 break
+            if base.records.tampered:
+                run.problems.append(
+                    "the unmutated solution tampered with pytest in its run ("
+                    + "; ".join(base.records.tampered[:3])
+                    + "): the mutation analysis cannot be trusted"
+                )
             outcomes, _ = outcomes_for(expected, base.records)
             run.baseline = {_name(t): got for t, got in outcomes.items()}
             run.uncovered_lines = base.missing_lines
@@ -144,6 +155,12 @@ def run_mutants(
                 continue
             progress = True
             judged[item.id] = _judge(item.mutant, got, expected, passing, ended=got.ended)
+            if got.records.tampered:
+                run.problems.append(
+                    f"mutant {item.id} tampered with pytest in its run ("
+                    + "; ".join(got.records.tampered[:2])
+                    + "): counted as killed, its own outcome cannot be trusted"
+                )
         pending = still
         if pending and (finished or not progress):
             run.problems.append(f"{len(pending)} mutants were not run")
@@ -169,6 +186,8 @@ def _judge(
     mutant: Mutant, seen: _Seen, expected: tuple[str, ...], passing: set[str], *, ended: bool
 ) -> Mutant:
     if not ended:  # the session died during this mutant: it ended the tests' process
+        return mutant.model_copy(update={"status": MutantStatus.killed, "killed_by": []})
+    if seen.records.tampered:  # its report describes a patched pytest, not its tests
         return mutant.model_copy(update={"status": MutantStatus.killed, "killed_by": []})
     outcomes, details = outcomes_for(expected, seen.records)
     killed_by = sorted(
@@ -276,3 +295,5 @@ def _add(records: Records, body: dict[str, Json]) -> None:
         records.collect_errors.append(body)
     elif kind == "finish":
         records.finished = True
+    elif kind == "tamper":
+        records.tampered.append(str(body.get("what", ""))[:300])

@@ -32,6 +32,7 @@ from coauthor.prompts import render
 from coauthor.sandbox import Limits, Sandbox
 from coauthor.schemas import Step
 from coauthor.schemas.cases import (
+    MAX_CASES,
     CaseDisagreement,
     CaseList,
     DisagreementKind,
@@ -108,6 +109,41 @@ def function_under_test(solution: str, hint: str = "") -> Signature | None:
             c.name for c in tree.body if isinstance(c, ast.ClassDef) and _is_exception(c)
         ),
     )
+
+
+_CALL = re.compile(r"`?\b([A-Za-z_]\w*)\(([^()]*)\)")
+
+
+def signature_from_text(text: str) -> Signature | None:
+    """The function a step's text names as a call, e.g. ``clamp(score, low, high)``
+    (the first call whose arguments are plain names), for a step whose solution does
+    not parse: its cases are still written against the function the step asks for."""
+    for found in _CALL.finditer(text):
+        name, inside = found[1], found[2].strip()
+        if keyword.iskeyword(name) or hasattr(builtins, name) or name.startswith("_"):
+            continue
+        params = [p.split("=")[0].split(":")[0].strip() for p in inside.split(",") if p.strip()]
+        if all(p.isidentifier() and not keyword.iskeyword(p) for p in params):
+            return Signature(name=name, params=tuple(params))
+    return None
+
+
+def signature_for(solution: str, hint: str, *, starter: str = "") -> Signature | None:
+    """The function under test: from the solution; where the solution does not parse,
+    from the starter, then from the function the step's text names as a call. A
+    solution that parses but defines no such function is not function-style (None)."""
+    found = function_under_test(solution, hint)
+    if found is not None or _parses(solution):
+        return found
+    return (function_under_test(starter, hint) if starter else None) or signature_from_text(hint)
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def step_hint(step: Step) -> str:
@@ -404,7 +440,7 @@ def cases_still_in(step: Step, tests: str) -> list[TestCase]:
     tests, so it is not re-checked as if it did."""
     if not step.cases:
         return []
-    signature = function_under_test(step.solution, step_hint(step))
+    signature = signature_for(step.solution, step_hint(step), starter=step.starter)
     if signature is None:
         return []
     rendered = render_cases(step.cases, signature)
@@ -426,16 +462,62 @@ def ask_cases(
     valid list (the caller falls back to free-form tests); a model that cannot be reached
     fails the stage as any other call does."""
     solution = str(values.get("solution", ""))
-    function = _function_source(solution, signature.name)
-    example = json.dumps(_sample_arguments(solution, signature.name))
+    function = _function_source(solution, signature.name) or (
+        f"def {signature.name}({', '.join(signature.params)}): ..."
+    )
+    example = json.dumps(
+        _sample_arguments(solution, signature.name) or [1 for _ in signature.params]
+    )
     messages = ctx.messages(
         "cases.j2", signature=signature, function=function, example_args=example, **values
     )
     try:
         reply = ctx.model.generate(messages, output=CaseList, max_tokens=max_tokens)
-    except InvalidReplyError:
-        return None
+    except InvalidReplyError as exc:
+        return salvaged_cases(exc.last_reply) or None
     return list(reply.cases)
+
+
+def salvaged_cases(reply: str) -> list[TestCase]:
+    """The complete, valid cases at the start of a reply that as a whole is not a valid
+    ``CaseList``: cut off by the token limit, or with one bad case among good ones. A
+    name the pattern refuses is made a snake_case name; a reason too long is cut."""
+    start = reply.find("[", max(reply.find('"cases"'), 0))
+    if start < 0:
+        return []
+    decoder = json.JSONDecoder()
+    found: list[TestCase] = []
+    index = start + 1
+    while len(found) < MAX_CASES:
+        while index < len(reply) and reply[index] in " \t\r\n,":
+            index += 1
+        if index >= len(reply) or reply[index] != "{":
+            break
+        try:
+            item, index = decoder.raw_decode(reply, index)
+        except json.JSONDecodeError:
+            break
+        case = _valid_case(item)
+        if case is not None:
+            found.append(case)
+    return found
+
+
+def _valid_case(item: object) -> TestCase | None:
+    if not isinstance(item, dict):
+        return None
+    fixed = dict(item)
+    fixed.setdefault("raises", None)
+    fixed.setdefault("expected", None)
+    fixed.setdefault("reason", "")
+    if isinstance(fixed.get("name"), str):
+        fixed["name"] = re.sub(r"\W+", "_", fixed["name"]).strip("_")[:60] or "case"
+    if isinstance(fixed.get("reason"), str):
+        fixed["reason"] = fixed["reason"][:200]
+    try:
+        return TestCase.model_validate(fixed)
+    except ValueError:
+        return None
 
 
 _SAMPLES: tuple[tuple[str, object], ...] = (
@@ -501,10 +583,14 @@ def disagreements(
         return []
     signature = function_under_test(step.solution, step_hint(step))
     if signature is None:
+        named = signature_for(step.solution, step_hint(step), starter=step.starter)
+        calls = {c.case: c for c in render_cases(step.cases, named).cases} if named else {}
         return [
             CaseDisagreement(
-                case=c.name,
+                case=c.name[:60],
                 kind=DisagreementKind.broken,
+                call=_short(calls[c.name].call) if c.name in calls else "",
+                expected=calls[c.name].expected if c.name in calls else "",
                 actual="the solution defines no function for the cases to call",
             )
             for c in step.cases
@@ -577,5 +663,8 @@ __all__ = [
     "function_under_test",
     "merged_tests",
     "render_cases",
+    "salvaged_cases",
+    "signature_for",
+    "signature_from_text",
     "step_hint",
 ]

@@ -5,9 +5,14 @@ Only an author does this, with a note saying why; the mark is saved with the ste
 new revision, and the step's mutation report is rescored at once (the mutant ran against
 the same tests and survived, so nothing needs running again). Later checks leave marked
 survivors out of the score too (the engine reads ``step.equivalent_mutants``).
+
+An author who changes their mind unmarks it (``unmark_equivalent``): the mark is dropped
+in a new revision, and the mutant counts as a survivor again at once.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from coauthor.mutation import survivor_problems
 from coauthor.mutation.analysis import scored
@@ -81,11 +86,60 @@ def with_equivalent(
     return step.model_copy(update={"equivalent_mutants": marks, "verdict": judged})
 
 
-def rescore(report: MutationReport, marked: set[str]) -> MutationReport:
-    """The report with the surviving mutants in ``marked`` left out of the score."""
+def unmark_equivalent(
+    store: Store,
+    task_id: int,
+    number: int,
+    mutant_id: str,
+    *,
+    base_revision: int | None = None,
+) -> RevisionInfo:
+    """Save a new revision in which step ``number`` no longer marks ``mutant_id`` as
+    equivalent (it counts as a survivor again). A newer head than ``base_revision`` is a
+    conflict, as for marking."""
+    head = store.revision(task_id, base_revision)
+    step = step_at(head.task, number)
+    unmarked = without_equivalent(step, mutant_id, number=number)
+    task = replace_step(head.task, number, unmarked)
+    label = f"step {number}: mutant {mutant_id} no longer marked equivalent"
+    return store.add_revision(
+        task_id, task, source="edit", note=label[:300], base_revision=head.number
+    )
+
+
+def without_equivalent(step: Step, mutant_id: str, *, number: int = 1) -> Step:
+    """``step`` without its mark on ``mutant_id``, the verdict rescored (the mutant is a
+    survivor again). EquivalentError (one line) when the step does not mark that id."""
+    marks = [m for m in step.equivalent_mutants if m.mutant_id != mutant_id]
+    if len(marks) == len(step.equivalent_mutants):
+        listed = ", ".join(m.mutant_id for m in step.equivalent_mutants) or "none"
+        raise EquivalentError(
+            f"mutant {mutant_id!r} is not marked equivalent in step {number} (marked: {listed})"
+        )
+    verdict = step.verdict
+    report = verdict.mutation if verdict is not None else None
+    if verdict is None or report is None:
+        return step.model_copy(update={"equivalent_mutants": marks})
+    rescored = rescore(report, {m.mutant_id for m in marks}, unmarked={mutant_id})
+    stale = set(survivor_problems(report, step.solution))
+    problems = [p for p in verdict.problems if p not in stale]
+    problems += survivor_problems(rescored, step.solution)
+    judged = verdict.model_copy(
+        update={"mutation": rescored, "problems": problems, "verified": not problems}
+    )
+    return step.model_copy(update={"equivalent_mutants": marks, "verdict": judged})
+
+
+def rescore(
+    report: MutationReport, marked: Collection[str], *, unmarked: Collection[str] = ()
+) -> MutationReport:
+    """The report with the surviving mutants in ``marked`` left out of the score, and
+    those in ``unmarked`` (marked before) counted as survivors again."""
     mutants = [
         m.model_copy(update={"status": MutantStatus.equivalent})
         if m.id in marked and m.status is MutantStatus.survived
+        else m.model_copy(update={"status": MutantStatus.survived})
+        if m.id in unmarked and m.status is MutantStatus.equivalent
         else m
         for m in report.mutants
     ]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from coauthor.llm.code import CodeResult, code_error
-from coauthor.pipeline.cases import ask_cases, function_under_test, merged_tests, render_cases
+from coauthor.pipeline.cases import ask_cases, merged_tests, render_cases, signature_for
 from coauthor.pipeline.context import Context
 from coauthor.pipeline.figures import FigureDrawer, draw_figures
 from coauthor.pipeline.starter import stub
@@ -81,7 +81,7 @@ def _tests(
     tests only."""
     outline = values["outline"]
     hint = "\n".join([outline.title, outline.goal, *draft.requirements])
-    signature = function_under_test(solution.code, hint) if solution.ok else None
+    signature = signature_for(solution.code, hint)
     cases = (
         ask_cases(ctx, signature, draft=draft, solution=solution.code, **values)
         if signature is not None

@@ -15,13 +15,23 @@ objects. Every string stays within the 1,000 characters the grammars tolerate.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from typing_extensions import TypeAliasType
 
 MIN_CASES = 3
 MAX_CASES = 8
+ASKED_CASES = 5
+"""At most this many cases in the schema a model is given (its grammar, on a local model):
+a small model that writes on to the limit still closes the list within its tokens."""
+ASKED_NAME = 40
+ASKED_REASON = 80
+"""The name and reason lengths the schema given to a model allows (validation keeps the
+stored limits): a small model fills a long string field with chatter."""
+ASKED_ITEMS = 6
+ASKED_TEXT = 60
+"""Items of a JSON list and characters of a JSON string in the schema given to a model."""
 MAX_ITEMS = 12
 """Items of one JSON list or object in a case: enough for a small example, bounded."""
 
@@ -108,6 +118,27 @@ class CaseList(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cases: list[TestCase] = Field(min_length=MIN_CASES, max_length=MAX_CASES)
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The schema a model is asked to follow: tighter than validation (fewer cases,
+        shorter names, reasons, strings and lists, positional arguments only), so a
+        grammar-bound small model closes its list before its token limit cuts it off."""
+        schema = super().model_json_schema(*args, **kwargs)
+        schema["properties"]["cases"]["maxItems"] = ASKED_CASES
+        defs = schema["$defs"]
+        fields = defs["TestCase"]["properties"]
+        fields["name"]["maxLength"] = ASKED_NAME
+        fields["reason"]["maxLength"] = ASKED_REASON
+        del fields["kwargs"]  # positional arguments say every call; a small model pads these
+        for name in ("Json1", "Json2", "JsonValue"):
+            for branch in defs[name]["anyOf"]:
+                if branch.get("type") == "array":
+                    branch["maxItems"] = ASKED_ITEMS
+        for branch in defs["JsonLeaf"]["anyOf"]:
+            if branch.get("type") == "string":
+                branch["maxLength"] = ASKED_TEXT
+        return schema
 
 
 class DisagreementKind(StrEnum):

@@ -71,14 +71,16 @@ def step_tabs(
     number: int,
     selector: str,
     survivor_tools: SurvivorTools | None = None,
+    unmark: Callable[[str], None] | None = None,
     figures: Callable[[], None] | None = None,
     students: Callable[[], None] | None = None,
 ) -> None:
     """Draw the fields of one step (the values are read back by ``edited_step``); opening
     a tab points the Part selector ``selector`` at that tab's part. ``survivor_tools``
-    draws the actions on surviving mutants in the Verdict tab; ``figures`` draws the
-    Figures tab (the step's figures with what an author can do with them); ``students``
-    draws how the class did on the step beside its verdict."""
+    draws the actions on surviving mutants in the Verdict tab, and ``unmark`` (given a
+    mutant id) drops an equivalent mark from an Unmark button beside it; ``figures``
+    draws the Figures tab (the step's figures with what an author can do with them);
+    ``students`` draws how the class did on the step beside its verdict."""
     texts = shown(step)
     for name in TRIMMED:
         label = f"{name.capitalize()} of step {number}"
@@ -123,7 +125,14 @@ def step_tabs(
         if students is not None:
             students()
         for mark in step.equivalent_mutants:
-            st.caption(f"Marked equivalent: `{mark.mutant_id}` — {mark.note}")
+            said = f"Marked equivalent: `{mark.mutant_id}` — {mark.note}"
+            if unmark is None:
+                st.caption(said)
+                continue
+            row = st.columns([6, 1], vertical_alignment="center")
+            row[0].caption(said)
+            if row[1].button("Unmark", key=f"uneq_{key}_{mark.mutant_id}"):
+                unmark(mark.mutant_id)
     with tabs[9]:
         student_preview(current(step, key=key))
 

@@ -18,6 +18,15 @@ parent is a child subreaper, so orphans come back to it) and the run folder is e
 before the next mutant is written. Children run one at a time: two side by side could
 signal each other. What a mutant writes outside the work folder (e.g. /tmp) is not undone.
 
+Each child also carries the in-process run's tamper watch (``sandbox_watch``), armed
+before its mutant is imported: an audit hook and a snapshot of pytest's, pluggy's and
+this driver's functions, compared after each test phase and at the session's end. What
+it finds goes to the child's pipe as a ``tamper`` record (an audited write at once,
+before it takes effect); the host counts such a mutant as killed and names it among the
+run's problems, so a mutant that patches pytest's reporting in its own process never
+counts as a clean survivor. It is evidence, not a wall, as in the in-process run; and a
+child's patches die with the child, so no other mutant's outcome is touched.
+
 Protocol: stdin carries one JSON line {key, per_mutant_s, memory_mb,
 solution_file, test_file, mutants_file}; the mutants file (a JSON list of {id, source},
 the unmutated solution first with id "") is read into memory and deleted before the
@@ -40,12 +49,16 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
+    from coauthor.sandbox._probe.sandbox_watch import Watch
     from coauthor.sandbox._probe.sandbox_wire import Json
+else:
+    from sandbox_watch import Watch
 
 _LINE_BYTES = 65536
 _CHILD_BYTES = 2_000_000
@@ -57,7 +70,7 @@ _QUIET_PLUGINS = [
     for name in ("doctest", "pastebin", "junitxml", "legacypath", "stepwise", "faulthandler")
 ]
 """Plugins a step's tests do not need, left out to start each child faster."""
-_KINDS = frozenset({"phase", "collect", "finish", "coverage"})
+_KINDS = frozenset({"phase", "collect", "finish", "coverage", "tamper"})
 
 
 class _Signer:
@@ -76,23 +89,61 @@ class _Signer:
             data = data[os.write(self.fd, data) :]
 
 
+class _ChildWatch(Watch):
+    """The in-process run's tamper watch, in a mutant's child: what its audit hook sees is
+    written to the child's pipe at once, before the write it saw takes effect."""
+
+    def __init__(self, write: Callable[[dict[str, Json]], None]) -> None:
+        self._write = write
+        super().__init__()
+
+    def _note(self, what: str) -> None:
+        if what[:300] not in self.found:
+            self._write({"kind": "tamper", "what": what[:300]})
+        super()._note(what)
+
+
 class _ChildReporter:
-    """pytest plugin in a child: plain JSON lines on the child's own pipe."""
+    """pytest plugin in a child: plain JSON lines on the child's own pipe. Each test phase
+    and the session's end first send what the tamper watch found since the last time."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
+        self.watch: Watch | None = None
+        self._hooks: object = None
+        self.flush: Callable[[], None] = self._idle
 
     def write(self, body: dict[str, Json]) -> None:
         data = (json.dumps(body) + "\n").encode()
         while data:
             data = data[os.write(self.fd, data) :]
 
+    def arm(self) -> None:
+        """In the child, before the mutant is imported: snapshot and audit hook."""
+        self.watch = _ChildWatch(self.write)
+        self.watch.arm()
+        self.flush = self._flush  # bound now: a later change to the class changes nothing
+
+    def _flush(self) -> None:
+        if self.watch is not None:
+            self.watch.check(self._hooks)  # each new finding is written by ``_note``
+
+    def _idle(self) -> None:
+        """Before the watch is armed (in the parent) there is nothing to send."""
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._hooks = session.config.pluginmanager.hook
+        if self.watch is not None:
+            self.watch.session_started(self._hooks)
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        self.flush()
         if report.failed:
             detail = report.longreprtext[:_DETAIL_CHARS]
             self.write({"kind": "collect", "nodeid": report.nodeid, "detail": detail})
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.flush()
         self.write(
             {
                 "kind": "phase",
@@ -105,6 +156,7 @@ class _ChildReporter:
         )
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.flush()
         self.write({"kind": "finish", "exitstatus": int(exitstatus)})
 
 
@@ -217,7 +269,10 @@ def _child(
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         os.environ["TMPDIR"] = session.folder
         session.reporter.fd = fd
+        session.reporter.arm()
+        flush = session.reporter.flush
         code = session.run_with_coverage() if baseline else session.run()
+        flush()  # what changed in the session's last moments
     except BaseException:
         code = 70
     os._exit(code)

@@ -21,7 +21,7 @@ from coauthor.pipeline.edit import (
     replace_step,
     step_at,
 )
-from coauthor.pipeline.equivalents import mark_equivalent
+from coauthor.pipeline.equivalents import mark_equivalent, unmark_equivalent
 from coauthor.pipeline.labels import one_line
 from coauthor.pipeline.recheck import add_tests_for_survivors, recheck
 from coauthor.pipeline.verify import Checker
@@ -69,6 +69,7 @@ def main() -> None:
                 number=number,
                 selector=selector,
                 survivor_tools=survivor_tools(task_id, loaded, number=number),
+                unmark=partial(unmark, task_id, loaded, number=number),
                 figures=partial(
                     figures.panel, task_id, loaded, number=number, step=step, dirty=dirty
                 ),
@@ -370,6 +371,27 @@ def mark(task_id: int, loaded: RevisionInfo, *, number: int, mutant_id: str, not
         outcome=kind,
     )
     st.rerun()
+
+
+def unmark(task_id: int, loaded: RevisionInfo, mutant_id: str, *, number: int) -> None:
+    """Drop the author's equivalent mark in a new revision (the mutant a survivor again)."""
+    if edited_task(task_id, loaded) != loaded.task:
+        st.warning("Save your edits first: the mark is dropped from the saved revision.")
+        return
+    with common.errors(f"unmark mutant {mutant_id}"):
+        try:
+            saved = unmark_equivalent(
+                resources.store(), task_id, number, mutant_id, base_revision=loaded.number
+            )
+        except ConflictError as exc:
+            conflict(task_id, exc, task=None, source="edit", note="")
+        st.session_state[f"ed_base_{task_id}"] = saved.number
+        kind, said = outcome(number, saved.task.steps[number - 1].verdict)
+        common.flash(
+            f"{mutant_id} is no longer marked equivalent. {said} Saved as revision {saved.number}.",
+            outcome=kind,
+        )
+        st.rerun()
 
 
 def reverify(task_id: int, loaded: RevisionInfo, *, number: int) -> None:
