@@ -57,8 +57,9 @@ class Row:
     solution_parses: bool
     repeats_removed: int
     reasks: int
-    tests_parse_3: bool
-    importable: bool
+    tests_parse_3: bool | None
+    """None where only the solution stage ran (``--stages solution``)."""
+    importable: bool | None
     tokens: int
     lines: int
     seconds: float
@@ -77,8 +78,9 @@ def totals(rows: list[Row]) -> dict[tuple[float, float], dict[str, float]]:
     """Per setting: steps, and the sum of each figure over them."""
     out: dict[tuple[float, float], dict[str, float]] = {}
     for row in rows:
-        into = out.setdefault((row.repeat, row.frequency), {"steps": 0})
+        into = out.setdefault((row.repeat, row.frequency), {"steps": 0, "tested": 0})
         into["steps"] += 1
+        into["tested"] += row.tests_parse_3 is not None
         for key in (
             "solution_parses",
             "tests_parse_3",
@@ -89,7 +91,7 @@ def totals(rows: list[Row]) -> dict[tuple[float, float], dict[str, float]]:
             "lines",
             "seconds",
         ):
-            into[key] = into.get(key, 0) + float(getattr(row, key))
+            into[key] = into.get(key, 0) + float(getattr(row, key) or 0)
     return out
 
 
@@ -120,11 +122,12 @@ def markdown(summed: dict[tuple[float, float], dict[str, float]]) -> str:
     ]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for (repeat, frequency), t in sorted(summed.items()):
-        n = int(t["steps"])
+        n, tested = int(t["steps"]), int(t["tested"])
         cells = [
             f"{repeat:g}",
             f"{frequency:g}",
-            *(f"{int(t[k])}/{n}" for k in ("solution_parses", "tests_parse_3", "importable")),
+            f"{int(t['solution_parses'])}/{n}",
+            *(f"{int(t[k])}/{tested}" if tested else "—" for k in ("tests_parse_3", "importable")),
             *(str(int(t[k])) for k in ("repeats_removed", "reasks", "tokens")),
             f"{t['seconds']:.0f}",
         ]
@@ -177,6 +180,8 @@ def measure(
     draft: StepDraft,
     setting: tuple[float, float],
     held_out: bool,
+    *,
+    tests: bool = True,
 ) -> Row:
     """Step 1's code stages at ``setting``, as :func:`coauthor.pipeline.step.step` runs them."""
     _set(model, setting)
@@ -189,18 +194,21 @@ def measure(
     }
     started, spent = time.monotonic(), model.usage.completion_tokens
     solution = ctx.model.code(ctx.messages("solution.j2", draft=draft, **values))
-    tests, _, _ = _tests(ctx, solution, draft=draft, values=values)
-    solved, tested = parses(solution.code), parses(tests.code)
+    made = _tests(ctx, solution, draft=draft, values=values)[0] if tests else None
+    solved = parses(solution.code)
+    tested = parses(made.code) if made is not None else None
     return Row(
         idea=brief.idea[:60],
         held_out=held_out,
         repeat=setting[0],
         frequency=setting[1],
         solution_parses=solved is not None,
-        repeats_removed=len(solution.notes) + len(tests.notes),
-        reasks=solution.attempts - 1 + max(tests.attempts - 1, 0),
-        tests_parse_3=tested is not None and test_count(tested) >= MIN_TESTS,
-        importable=importable(solved, tested),
+        repeats_removed=len(solution.notes) + (len(made.notes) if made else 0),
+        reasks=solution.attempts - 1 + (max(made.attempts - 1, 0) if made else 0),
+        tests_parse_3=None
+        if made is None
+        else tested is not None and test_count(tested) >= MIN_TESTS,
+        importable=None if made is None else importable(solved, tested),
         tokens=model.usage.completion_tokens - spent,
         lines=len(solution.code.splitlines()),
         seconds=round(time.monotonic() - started, 1),
@@ -217,7 +225,7 @@ def sweep(args: argparse.Namespace) -> None:
     try:
         with tempfile.TemporaryDirectory() as folder, Store(f"sqlite:///{folder}/b.db") as store:
             master = master_text(store, config)
-            for row in rows[: args.limit]:
+            for row in rows[args.skip :][: args.limit]:
                 brief = _brief(row)
                 exemplar = choose(store, brief, budget_tokens=config.exemplar_tokens)
                 ctx = Context(model, master, brief.language, exemplar)
@@ -251,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", choices=("tuning", "held-out"), default="tuning")
     parser.add_argument("--grid", default=GRID, help="repeat:frequency pairs")
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first N ideas")
+    parser.add_argument("--stages", choices=("all", "solution"), default="all")
     parser.add_argument("--out", type=Path, default=Path("sampling.jsonl"))
     parser.add_argument("--report", type=Path, nargs="+", default=None)
     args = parser.parse_args(argv)

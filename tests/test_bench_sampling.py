@@ -53,3 +53,11 @@ def test_totals_and_the_best_setting() -> None:
 def test_a_tie_keeps_the_old_default() -> None:
     rows = [_row(1.0, 0.0, good=True), _row(*sampling.OLD_DEFAULT, good=True)]
     assert sampling.best(sampling.totals(rows)) == sampling.OLD_DEFAULT
+
+
+def test_solution_only_rows_show_no_test_figures() -> None:
+    row = _row(1.0, 0.0, good=True)
+    row.tests_parse_3 = row.importable = None
+    summed = sampling.totals([row])
+    assert summed[(1.0, 0.0)]["tested"] == 0
+    assert "| 1 | 0 | 1/1 | — | — |" in sampling.markdown(summed)
