@@ -32,10 +32,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from coauthor.examples import examples
 from coauthor.llm.local import LocalModel
 from coauthor.pipeline.brief import make_brief
 from coauthor.pipeline.context import Context, master_text
-from coauthor.pipeline.exemplars import choose
+from coauthor.pipeline.exemplars import (
+    Exemplar,
+    candidates,
+    choose,
+    trimmed,
+)
+from coauthor.pipeline.exemplars import (
+    best as best_candidate,
+)
 from coauthor.pipeline.plan import plan
 from coauthor.pipeline.step import _tests
 from coauthor.schemas import Lesson, Plan, StepDraft, TaskBrief
@@ -182,14 +191,15 @@ def measure(
     held_out: bool,
     *,
     tests: bool = True,
+    number: int = 1,
 ) -> Row:
     """Step 1's code stages at ``setting``, as :func:`coauthor.pipeline.step.step` runs them."""
     _set(model, setting)
     values: dict[str, Any] = {
         "brief": brief,
         "plan": the_plan,
-        "outline": the_plan.steps[0],
-        "number": 1,
+        "outline": the_plan.steps[number - 1],
+        "number": number,
         "exemplar": ctx.exemplar,
     }
     started, spent = time.monotonic(), model.usage.completion_tokens
@@ -198,7 +208,7 @@ def measure(
     solved = parses(solution.code)
     tested = parses(made.code) if made is not None else None
     return Row(
-        idea=brief.idea[:60],
+        idea=f"{brief.idea[:60]} #{number}",
         held_out=held_out,
         repeat=setting[0],
         frequency=setting[1],
@@ -215,7 +225,74 @@ def measure(
     )
 
 
+EXAMPLE_PARTS = {"tuning": ("ab-test-sample-size", "cohort-retention-curve")}
+"""With ``--source examples``: the shipped examples the grid is chosen on; the others
+(credit-expected-loss-cutoff, recommender-ranking-metrics) are held out."""
+
+
+def example_steps(part: str) -> list[tuple[TaskBrief, Plan, int, StepDraft]]:
+    """Every step of the shipped examples of ``part``: its brief, plan, number and prose
+    (the draft the code stages start from), so no plan or draft has to be generated."""
+    tuning = EXAMPLE_PARTS["tuning"]
+    found = []
+    for example in examples():
+        if (example.slug in tuning) is not (part == "tuning"):
+            continue
+        task = example.task
+        for number, made in enumerate(task.steps, 1):
+            draft = StepDraft.model_construct(  # an edited example may exceed the limits
+                story=made.story,
+                theory=made.theory,
+                links=made.links,
+                requirements=made.requirements,
+            )
+            found.append((task.brief, task.plan, number, draft))
+    return found
+
+
+def other_exemplar(store: Store, brief: TaskBrief, budget: int) -> Exemplar | None:
+    """The exemplar the pipeline would choose, the idea's own example left out (it holds
+    the very solution asked for)."""
+    found = best_candidate([c for c in candidates(store) if c.task.brief.idea != brief.idea], brief)
+    return None if found is None or budget <= 0 else trimmed(found, budget)
+
+
+def sweep_examples(args: argparse.Namespace) -> None:
+    grid = parse_grid(args.grid)
+    config = Settings()
+    model = LocalModel(None, config)
+    try:
+        with tempfile.TemporaryDirectory() as folder, Store(f"sqlite:///{folder}/b.db") as store:
+            master = master_text(store, config)
+            for brief, the_plan, number, draft in example_steps(args.part)[args.skip :][
+                : args.limit
+            ]:
+                exemplar = other_exemplar(store, brief, config.exemplar_tokens)
+                ctx = Context(model, master, brief.language, exemplar)
+                print(f"{time.strftime('%H:%M:%S')} {brief.idea[:50]} {number}", file=sys.stderr)
+                for setting in grid:
+                    got = measure(
+                        ctx,
+                        model,
+                        brief,
+                        the_plan,
+                        draft,
+                        setting,
+                        args.part != "tuning",
+                        tests=args.stages == "all",
+                        number=number,
+                    )
+                    print(json.dumps(asdict(got), ensure_ascii=False), file=sys.stderr)
+                    with args.out.open("a") as out:
+                        out.write(json.dumps(asdict(got), ensure_ascii=False) + "\n")
+    finally:
+        model.close()
+
+
 def sweep(args: argparse.Namespace) -> None:
+    if args.source == "examples":
+        sweep_examples(args)
+        return
     rows = [json.loads(line) for line in args.ideas.read_text().splitlines() if line.strip()]
     rows = [r for r in rows if bool(r.get("held_out")) is (args.part == "held-out")]
     grid = parse_grid(args.grid)
@@ -256,6 +333,12 @@ def report(paths: list[Path]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("ideas", type=Path, nargs="?")
+    parser.add_argument(
+        "--source",
+        choices=("ideas", "examples"),
+        default="ideas",
+        help="examples: the shipped examples' steps as drafts (no plan or draft generated)",
+    )
     parser.add_argument("--part", choices=("tuning", "held-out"), default="tuning")
     parser.add_argument("--grid", default=GRID, help="repeat:frequency pairs")
     parser.add_argument("--limit", type=int, default=None)
