@@ -246,8 +246,10 @@ def example_steps(part: str) -> list[tuple[TaskBrief, Plan, int, StepDraft]]:
                 links=made.links,
                 requirements=made.requirements,
             )
-            found.append((task.brief, task.plan, number, draft))
-    return found
+            found.append((number, task.brief, task.plan, draft))
+    # step 1 of every example first, then step 2, ...: a run stopped early covers them all
+    found.sort(key=lambda item: item[0])
+    return [(brief, plan, number, draft) for number, brief, plan, draft in found]
 
 
 def other_exemplar(store: Store, brief: TaskBrief, budget: int) -> Exemplar | None:
@@ -257,8 +259,16 @@ def other_exemplar(store: Store, brief: TaskBrief, budget: int) -> Exemplar | No
     return None if found is None or budget <= 0 else trimmed(found, budget)
 
 
+def measured(path: Path) -> set[tuple[str, float, float]]:
+    """(idea, repeat, frequency) of the rows already in ``path``: a rerun skips them."""
+    lines = path.read_text().splitlines() if path.exists() else []
+    rows = [json.loads(line) for line in lines if line.strip()]
+    return {(r["idea"], r["repeat"], r["frequency"]) for r in rows}
+
+
 def sweep_examples(args: argparse.Namespace) -> None:
     grid = parse_grid(args.grid)
+    done = measured(args.out)
     config = Settings()
     model = LocalModel(None, config)
     try:
@@ -270,7 +280,10 @@ def sweep_examples(args: argparse.Namespace) -> None:
                 exemplar = other_exemplar(store, brief, config.exemplar_tokens)
                 ctx = Context(model, master, brief.language, exemplar)
                 print(f"{time.strftime('%H:%M:%S')} {brief.idea[:50]} {number}", file=sys.stderr)
+                label = f"{brief.idea[:60]} #{number}"
                 for setting in grid:
+                    if (label, *setting) in done:
+                        continue
                     got = measure(
                         ctx,
                         model,
@@ -310,7 +323,14 @@ def sweep(args: argparse.Namespace) -> None:
                 the_plan, draft = _drafts(ctx, brief, cache, model)
                 for setting in grid:
                     got = measure(
-                        ctx, model, brief, the_plan, draft, setting, args.part != "tuning"
+                        ctx,
+                        model,
+                        brief,
+                        the_plan,
+                        draft,
+                        setting,
+                        args.part != "tuning",
+                        tests=args.stages == "all",
                     )
                     print(json.dumps(asdict(got), ensure_ascii=False), file=sys.stderr)
                     with args.out.open("a") as out:
