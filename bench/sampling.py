@@ -127,6 +127,7 @@ def markdown(summed: dict[tuple[float, float], dict[str, float]]) -> str:
         "repeated definitions removed",
         "re-asks",
         "completion tokens",
+        "solution lines, mean",
         "s",
     ]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
@@ -138,6 +139,7 @@ def markdown(summed: dict[tuple[float, float], dict[str, float]]) -> str:
             f"{int(t['solution_parses'])}/{n}",
             *(f"{int(t[k])}/{tested}" if tested else "—" for k in ("tests_parse_3", "importable")),
             *(str(int(t[k])) for k in ("repeats_removed", "reasks", "tokens")),
+            f"{t['lines'] / n:.0f}",
             f"{t['seconds']:.0f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
@@ -345,7 +347,7 @@ def report(paths: list[Path]) -> None:
         group = [r for r in rows if r.held_out is part]
         if group:
             summed = totals(group)
-            print(f"\n{'held out' if part else 'tuning'}: {len({r.idea for r in group})} ideas")
+            print(f"\n{'held out' if part else 'tuning'}: {len({r.idea for r in group})} steps")
             print(markdown(summed))
             print(f"best: repeat {best(summed)[0]:g}, frequency {best(summed)[1]:g}")
 

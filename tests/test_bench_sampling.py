@@ -47,7 +47,7 @@ def test_totals_and_the_best_setting() -> None:
     assert summed[(1.2, 0.0)]["reasks"] == 1
     assert sampling.best(summed) == (1.3, 0.3)  # as many successes, fewer re-asks
     table = sampling.markdown(summed)
-    assert "| 1.1 | 0 | 1/2 | 1/2 | 0/2 | 0 | 0 | 200 | 2 |" in table
+    assert "| 1.1 | 0 | 1/2 | 1/2 | 0/2 | 0 | 0 | 200 | 10 | 2 |" in table
 
 
 def test_a_tie_keeps_the_old_default() -> None:
