@@ -17,7 +17,7 @@ from collections.abc import Collection
 from coauthor.mutation import survivor_problems
 from coauthor.mutation.analysis import scored
 from coauthor.pipeline.edit import replace_step, step_at
-from coauthor.schemas import Step
+from coauthor.schemas import Step, Verdict
 from coauthor.schemas.mutation import EquivalentMark, MutantStatus, MutationReport
 from coauthor.store import RevisionInfo, Store
 
@@ -76,14 +76,7 @@ def with_equivalent(
         raise EquivalentError("say in a note why the mutant behaves exactly like the solution")
     mark = EquivalentMark(mutant_id=mutant_id, note=note.strip()[:NOTE_KEPT], by=by[:200])
     marks = [m for m in step.equivalent_mutants if m.mutant_id != mutant_id] + [mark]
-    rescored = rescore(report, {m.mutant_id for m in marks})
-    stale = set(survivor_problems(report, step.solution))
-    problems = [p for p in verdict.problems if p not in stale]
-    problems += survivor_problems(rescored, step.solution)
-    judged = verdict.model_copy(
-        update={"mutation": rescored, "problems": problems, "verified": not problems}
-    )
-    return step.model_copy(update={"equivalent_mutants": marks, "verdict": judged})
+    return _rejudged(step, verdict, marks, rescore(report, {m.mutant_id for m in marks}))
 
 
 def unmark_equivalent(
@@ -121,7 +114,16 @@ def without_equivalent(step: Step, mutant_id: str, *, number: int = 1) -> Step:
     if verdict is None or report is None:
         return step.model_copy(update={"equivalent_mutants": marks})
     rescored = rescore(report, {m.mutant_id for m in marks}, unmarked={mutant_id})
-    stale = set(survivor_problems(report, step.solution))
+    return _rejudged(step, verdict, marks, rescored)
+
+
+def _rejudged(
+    step: Step, verdict: Verdict, marks: list[EquivalentMark], rescored: MutationReport
+) -> Step:
+    """``step`` with ``marks`` and its verdict judged again on the ``rescored`` analysis:
+    the survivor problems of the old analysis give way to those of the new one."""
+    report = verdict.mutation
+    stale = set(survivor_problems(report, step.solution)) if report is not None else set()
     problems = [p for p in verdict.problems if p not in stale]
     problems += survivor_problems(rescored, step.solution)
     judged = verdict.model_copy(
