@@ -42,6 +42,7 @@ TABLES = {
     "comments",
     "exports",
     "bugs",
+    "step_results",
 }
 
 

@@ -341,7 +341,7 @@ class StepResultRow(Base):
     file: Mapped[str] = mapped_column(CleanString(500))
     student: Mapped[str] = mapped_column(CleanString(500))
     step: Mapped[int]
-    score: Mapped[float]
-    possible: Mapped[float]
+    score: Mapped[float] = mapped_column(sa.Float())
+    possible: Mapped[float] = mapped_column(sa.Float())
     actor: Mapped[str | None] = mapped_column(CleanString(200))
     imported_at: Mapped[datetime]
