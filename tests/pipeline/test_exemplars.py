@@ -11,7 +11,13 @@ from coauthor.llm.base import Capabilities
 from coauthor.llm.testing import ScriptedModel
 from coauthor.pipeline.brief import make_brief
 from coauthor.pipeline.context import REPLY_TOKENS, Context
-from coauthor.pipeline.exemplars import Exemplar, approx_tokens, choose
+from coauthor.pipeline.exemplars import (
+    Exemplar,
+    approx_tokens,
+    candidates,
+    choose,
+    remember_made,
+)
 from coauthor.pipeline.plan import plan
 from coauthor.pipeline.runner import Runner
 from coauthor.pipeline.samples import add_examples
@@ -154,3 +160,24 @@ def test_a_run_without_exemplars_shows_none(store: Store) -> None:
     run = store.create_run(make_brief(AB_IDEA, steps=1), model="scripted")
     Runner(store, model, master=default_master(), exemplar_tokens=0).execute(run.id)
     assert not any("team's style" in r[-1]["content"] for r in model.requests)
+
+
+def test_a_task_a_run_made_is_judged_without_reading_it_back(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runner hands its new task to the choice: an unverified one is no candidate, a
+    verified one is, and neither is read from the store again."""
+    model = ScriptedModel(run_replies(1))
+    run = store.create_run(make_brief(AB_IDEA, steps=1), model="scripted")
+    Runner(store, model, master=default_master(), exemplar_tokens=0).execute(run.id)
+    own = team_task(store, shipped("ab-test-sample-size"), title="Our checkout experiment")
+    remember_made(store, store.revision(own))
+
+    def unread(*args: object, **kwargs: object) -> None:
+        raise AssertionError("read a task back from the store")
+
+    monkeypatch.setattr(store, "revision", unread)
+    found = candidates(store)
+    assert [c.source for c in found if c.team] == [f"task {own}"]
+    chosen = choose(store, make_brief(AB_IDEA), budget_tokens=600)
+    assert chosen is not None and chosen.source == f"task {own}"

@@ -19,7 +19,7 @@ from coauthor.pipeline.library import verified
 from coauthor.pipeline.similarity import Index
 from coauthor.pipeline.trim import fit_items, fit_texts
 from coauthor.schemas import Lesson, Plan, StepOutline, Strict, Task, TaskBrief
-from coauthor.store import NotFoundError, Store
+from coauthor.store import NotFoundError, RevisionInfo, Store
 
 CHARS_PER_TOKEN = 4
 TEAM_FLOOR = 0.15
@@ -88,10 +88,9 @@ def candidates(store: Store) -> list[Candidate]:
     """The team's verified tasks (newest first), then the shipped examples."""
     known = _seen.setdefault(store.engine, {})
     team = []
-    for info in store.list_tasks():
-        key = (info.id, info.head_revision)
+    for key in store.task_heads():
         if key not in known:  # revisions are immutable: a task is read once per revision
-            known[key] = _team_candidate(store, info.id, info.head_revision)
+            known[key] = _team_candidate(store, *key)
         found = known[key]
         if found is not None:
             team.append(found)
@@ -109,11 +108,26 @@ start once the library held tasks."""
 
 def _team_candidate(store: Store, task_id: int, head: int) -> Candidate | None:
     task = store.revision(task_id, head).task
-    if not verified(task) or not all(step.solution and step.tests for step in task.steps):
+    if not _complete(task):
         return None
     if store.revision(task_id, 1).source == SOURCE:
         return None  # an added example: the shipped copy stands for it
     return Candidate(source=f"task {task_id}", task=task, team=True)
+
+
+def _complete(task: Task) -> bool:
+    return bool(verified(task)) and all(step.solution and step.tests for step in task.steps)
+
+
+def remember_made(store: Store, revision: RevisionInfo) -> None:
+    """Note a task a run has just made (revision 1 included, so it is no added example):
+    the next run's choice need not read it back from the store."""
+    known = _seen.setdefault(store.engine, {})
+    key = (revision.task_id, revision.number)
+    if key not in known:
+        task = revision.task
+        team = Candidate(source=f"task {revision.task_id}", task=task, team=True)
+        known[key] = team if _complete(task) else None
 
 
 def best(found: list[Candidate], brief: TaskBrief) -> Candidate | None:

@@ -21,7 +21,7 @@ from coauthor.pipeline.checkpoints import Checkpoints, LessonsDone, SummaryDone
 from coauthor.pipeline.claims import claim
 from coauthor.pipeline.context import Context
 from coauthor.pipeline.events import Events
-from coauthor.pipeline.exemplars import choose
+from coauthor.pipeline.exemplars import choose, remember_made
 from coauthor.pipeline.figures import FigureDrawer
 from coauthor.pipeline.lessons import lessons
 from coauthor.pipeline.plan import plan
@@ -109,6 +109,11 @@ class Runner:
         if run.status == "done" and run.task_id is not None:
             return Outcome(run=run, revision=self.store.revision(run.task_id))
         claim(self.store, run)  # before the try: a refused claim changes nothing
+        with self.store.holding():
+            return self._execute(run)
+
+    def _execute(self, run: RunInfo) -> Outcome:
+        run_id = run.id
         stage = _Stage(self.store, run_id)
         try:
             task, earlier = self._stages(run, stage)
@@ -117,6 +122,8 @@ class Runner:
             revision = self.store.finish_run(
                 run_id, task, source=source, note=note, earlier=earlier
             )
+            if run.task_id is None:  # a new task: its first revision is this run's
+                remember_made(self.store, revision)
         except RunCancelledError:
             self.store.set_run_status(run_id, "cancelled", error=f"cancelled at {stage.name}")
             raise

@@ -9,6 +9,7 @@ first, so "what does our guide say about hints?" searches for "hints".
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -58,20 +59,44 @@ class Index:
         self._words = TfidfVectorizer(token_pattern=r"[\w@+#-]+", ngram_range=(1, 2))
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
         if self._usable:
-            self._word_matrix: Any = self._words.fit_transform(texts)
-            self._char_matrix: Any = self._chars.fit_transform(texts)
+            self._word_matrix: Any = self._words.fit_transform(texts).tocsc()
+            self._char_matrix: Any = self._chars.fit_transform(texts).tocsc()
+            self._word_terms = self._words.build_analyzer()
+            self._char_terms = self._chars.build_analyzer()
 
     def scores(self, query: str) -> list[float]:
         """One score per document, 0 (nothing shared) to 1."""
         text = content(query)
         if not self._usable or not text:
             return [0.0] * self.size
-        words: Any = self._word_matrix @ self._words.transform([text]).T
-        chars: Any = self._char_matrix @ self._chars.transform([text]).T
-        combined = (words.toarray().ravel() + chars.toarray().ravel()) / 2
-        return [float(value) for value in combined]
+        words = _cosines(self._words, self._word_terms, self._word_matrix, text)
+        chars = _cosines(self._chars, self._char_terms, self._char_matrix, text)
+        return [(w + c) / 2 for w, c in zip(words, chars, strict=True)]
 
     def search(self, query: str, *, limit: int, threshold: float) -> list[tuple[int, float]]:
         """(document index, score) of the best documents scoring at least ``threshold``."""
         ranked = sorted(enumerate(self.scores(query)), key=lambda pair: -pair[1])
         return [(i, score) for i, score in ranked[:limit] if score >= threshold]
+
+
+def _cosines(vectorizer: Any, analyzer: Any, matrix: Any, text: str) -> list[float]:
+    """The cosine of ``text`` with each row of ``matrix`` (the fitted documents, each row
+    of unit length, in column-major form): what ``matrix @ vectorizer.transform([text]).T``
+    gives, computed on the query's few terms only (the vectorizer's own transform was most
+    of a search's time: it validates and builds a sparse matrix for one short text)."""
+    vocabulary: dict[str, int] = vectorizer.vocabulary_
+    counts: dict[int, int] = {}
+    for term in analyzer(text):
+        column = vocabulary.get(term)
+        if column is not None:
+            counts[column] = counts.get(column, 0) + 1
+    if not counts:
+        return [0.0] * matrix.shape[0]
+    columns = sorted(counts)
+    idf = vectorizer.idf_
+    sublinear = vectorizer.sublinear_tf
+    weights = [(1 + math.log(counts[c]) if sublinear else counts[c]) * idf[c] for c in columns]
+    norm = math.sqrt(sum(w * w for w in weights))
+    unit = [w / norm for w in weights]
+    found = matrix[:, columns] @ unit
+    return [float(value) for value in found]

@@ -3,11 +3,15 @@ acting user whose role every write is checked against."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import threading
+from collections.abc import Iterator
 from typing import Self
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
 
 from coauthor.schemas.team import ALLOWED, Action, Role
 from coauthor.store.records import NotFoundError, PermissionDenied
@@ -27,9 +31,41 @@ class StoreBase:
         self.url = url
         self.engine = engine
         self.user = user
+        self._held = threading.local()
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[None]:
+        """Within the block, this thread's short writes (logbook rows, live progress,
+        checkpoints: a run's many small transactions) share one connection instead of
+        taking one from the pool and giving it back each time. Only for a SQLite file:
+        a server's pool is shared by every thread of a worker and must not run dry."""
+        if (
+            self.engine.dialect.name != "sqlite"
+            or isinstance(self.engine.pool, StaticPool)
+            or getattr(self._held, "connection", None) is not None
+        ):
+            yield
+            return
+        with self.engine.connect() as connection:
+            self._held.connection = connection
+            try:
+                yield
+            finally:
+                self._held.connection = None
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sa.Connection]:
+        """One short write transaction, on the connection this thread holds if it does."""
+        held: sa.Connection | None = getattr(self._held, "connection", None)
+        if held is None:
+            with self.engine.begin() as connection:
+                yield connection
+        else:
+            with held.begin():
+                yield held
 
     def acting_as(self, user: str | None) -> Self:
         """This Store (same engine) acting as ``user``; closing either closes both."""

@@ -11,12 +11,10 @@ REDACTED = "[redacted]"
 SECRET_NAME_PARTS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
 MIN_SECRET_LENGTH = 8
 
-_PATTERNS = (
-    re.compile(r"sk-[A-Za-z0-9_-]{16,}"),
-    re.compile(r"secret_[A-Za-z0-9]{20,}"),
-    re.compile(r"ntn_[A-Za-z0-9]{20,}"),
-)
-_BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+_KEYS = r"sk-[A-Za-z0-9_-]{16,}|secret_[A-Za-z0-9]{20,}|ntn_[A-Za-z0-9]{20,}"
+_BEARER = r"(?i:(Bearer\s+)[A-Za-z0-9._~+/=-]+)"
+_PATTERN = re.compile(f"{_KEYS}|{_BEARER}")
+"""API keys of the known services, and any bearer token: one pass over a text."""
 
 
 def secret_values() -> list[str]:
@@ -54,13 +52,23 @@ def redact(text: str) -> str:
 
 
 def redactor() -> Callable[[str], str]:
-    """``redact`` with the secrets read once, for redacting the many texts of one record."""
-    return functools.partial(_redact, values=_secret_values(_environment()))
+    """``redact`` with the secrets read once, for redacting the many texts of one record.
+    Texts repeated from record to record (a run's system message, the master document
+    and exemplar in it) are redacted once: the result is kept for the same secrets."""
+    return functools.partial(_redact_repeated, values=_secret_values(_environment()))
+
+
+@functools.lru_cache(maxsize=32)
+def _redact_repeated(text: str, values: tuple[str, ...]) -> str:
+    return _redact(text, values)
 
 
 def _redact(text: str, values: tuple[str, ...]) -> str:
     for value in values:
         text = text.replace(value, REDACTED)
-    for pattern in _PATTERNS:
-        text = pattern.sub(REDACTED, text)
-    return _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
+    return _PATTERN.sub(_replacement, text)
+
+
+def _replacement(match: re.Match[str]) -> str:
+    bearer = match.group(1)
+    return REDACTED if bearer is None else bearer + REDACTED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -12,6 +13,7 @@ from coauthor.schemas import Task, TaskBrief
 from coauthor.schemas.runs import RunOptions, RunProgress
 from coauthor.schemas.team import Action
 from coauthor.store.base import StoreBase, get_run, get_task
+from coauthor.store.prepared import Prepared
 from coauthor.store.records import (
     ConflictError,
     LiveState,
@@ -107,20 +109,22 @@ class RunStore(StoreBase):
     def save_checkpoint(self, run_id: int, stage: str, data: JsonObject) -> None:
         """Keep a stage's output; saving the same stage again replaces it.
 
-        One short transaction of plain statements (no ORM session: a run saves one per
-        stage, and the session's bookkeeping was most of its cost); the first statement
-        writes, so SQLite takes its write lock at once rather than upgrading a read.
+        One statement in its own short transaction (no ORM session: a run saves one per
+        stage, and the session's bookkeeping was most of its cost): an insert that
+        replaces the data of a stage saved before. A missing run is found by the foreign
+        key, not by a read first.
         """
-        now = utcnow()
-        with self.engine.begin() as c:
-            if _count(c.execute(_TOUCH_RUN, {"the_run": run_id, "updated_at": now})) != 1:
-                raise NotFoundError(f"no run {run_id}")
-            where = {"the_run": run_id, "the_stage": stage}
-            if _count(c.execute(_REPLACE_CHECKPOINT, {**where, "data": data})) == 0:
-                c.execute(
-                    _INSERT_CHECKPOINT,
-                    {"run_id": run_id, "stage": stage, "data": data, "created_at": now},
-                )
+        values = {"run_id": run_id, "stage": stage, "data": data, "created_at": utcnow()}
+        try:
+            with self._writing() as c:
+                if _upsert_checkpoint(c.dialect.name) is not None:
+                    _UPSERT_CHECKPOINT.execute(c, values)
+                    return
+                where = {"the_run": run_id, "the_stage": stage}
+                if _count(c.execute(_REPLACE_CHECKPOINT, {**where, "data": data})) == 0:
+                    c.execute(_INSERT_CHECKPOINT, values)
+        except sa.exc.IntegrityError:
+            raise NotFoundError(f"no run {run_id}") from None
 
     def checkpoints(self, run_id: int) -> dict[str, JsonObject]:
         """Stage name to saved data, in the order the stages were first saved."""
@@ -186,13 +190,12 @@ class RunStore(StoreBase):
         }
         if worker_pid is not None:
             values["worker_pid"] = worker_pid
-        with self.engine.begin() as c:
-            found = c.execute(_SET_PROGRESS, {"the_run": run_id, **values}).first()
+        with self._writing() as c:
+            found = _SET_PROGRESS.execute(c, {"the_run": run_id, **values}).first()
             if found is not None:
                 return bool(found[0])
-            c.execute(
-                _INSERT_PROGRESS,
-                {"run_id": run_id, "cancel_requested": False, "worker_pid": None, **values},
+            _INSERT_PROGRESS.execute(
+                c, {"run_id": run_id, "cancel_requested": False, "worker_pid": None, **values}
             )
             return False
 
@@ -226,24 +229,50 @@ class RunStore(StoreBase):
 
 # Statements built once (their compiled form is cached by the engine); the values come
 # with each execution. Bound names differ from the column names the values set.
-_TOUCH_RUN = sa.update(RunRow).where(RunRow.id == sa.bindparam("the_run"))
 _REPLACE_CHECKPOINT = sa.update(CheckpointRow).where(
     CheckpointRow.run_id == sa.bindparam("the_run"),
     CheckpointRow.stage == sa.bindparam("the_stage"),
 )
 _INSERT_CHECKPOINT = sa.insert(CheckpointRow)
-_SET_PROGRESS = (
+
+
+@functools.cache
+def _upsert_checkpoint(dialect: str) -> sa.ClauseElement | None:
+    """One statement that inserts a stage's checkpoint or replaces its data (keeping its
+    place in the order and its creation time), for the dialects that have one; None for
+    others, which update and then insert."""
+    insert: Any
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        return None
+    statement = insert(CheckpointRow)
+    upsert = statement.on_conflict_do_update(
+        index_elements=[CheckpointRow.run_id, CheckpointRow.stage],
+        set_={"data": statement.excluded.data},
+    )
+    return cast(sa.ClauseElement, upsert)
+
+
+_SET_PROGRESS = Prepared(
     sa.update(ProgressRow)
-    .where(ProgressRow.run_id == sa.bindparam("the_run"))
+    .where(ProgressRow.run_id == sa.bindparam("the_run", type_=sa.Integer))
     .returning(ProgressRow.cancel_requested)
 )
-_INSERT_PROGRESS = sa.insert(ProgressRow)
+_INSERT_PROGRESS = Prepared(sa.insert(ProgressRow))
 
 
 def check_status(status: str) -> str:
     if status not in RUN_STATUSES:
         raise ValueError(f"unknown run status {status!r}; expected one of {RUN_STATUSES}")
     return status
+
+
+_UPSERT_CHECKPOINT = Prepared(
+    lambda dialect: _INSERT_CHECKPOINT if (up := _upsert_checkpoint(dialect)) is None else up
+)
 
 
 def _count(result: sa.Result[Any]) -> int:

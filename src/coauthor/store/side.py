@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from coauthor.schemas.calls import CallRecord
 from coauthor.schemas.team import Action
 from coauthor.store.base import StoreBase
+from coauthor.store.prepared import Prepared
 from coauthor.store.records import LogEntry, log_entry
 from coauthor.store.redact import redact, redactor
 from coauthor.store.tables import (
@@ -153,11 +154,11 @@ class SideStore(StoreBase):
             "error": None if record.error is None else clean(record.error),
             "created_at": utcnow(),
         }
-        with self.engine.begin() as c:
+        with self._writing() as c:
             if self.user is None and run_id is not None:
-                c.execute(_LOG_BY_RUN_ACTOR, {**values, "the_run": run_id})
+                _LOG_BY_RUN_ACTOR.execute(c, {**values, "the_run": run_id})
             else:
-                c.execute(_LOG, {**values, "actor": self.user})
+                _LOG.execute(c, {**values, "actor": self.user})
 
     def logbook(self, *, run_id: int | None = None, task_id: int | None = None) -> list[LogEntry]:
         """Logged calls, oldest first, filtered by run and/or task."""
@@ -170,11 +171,14 @@ class SideStore(StoreBase):
             return [log_entry(row) for row in s.scalars(query)]
 
 
-# Statements built once (their compiled form is cached by the engine); the values come
-# with each execution.
-_LOG = sa.insert(LogRow)
-_LOG_BY_RUN_ACTOR = sa.insert(LogRow).values(
-    actor=sa.select(RunRow.actor).where(RunRow.id == sa.bindparam("the_run")).scalar_subquery()
+# Statements compiled once (store/prepared.py); the values come with each execution.
+_LOG = Prepared(sa.insert(LogRow))
+_LOG_BY_RUN_ACTOR = Prepared(
+    sa.insert(LogRow).values(
+        actor=sa.select(RunRow.actor)
+        .where(RunRow.id == sa.bindparam("the_run", type_=sa.Integer))
+        .scalar_subquery()
+    )
 )
 
 

@@ -87,6 +87,12 @@ class TaskStore(StoreBase):
         with self._session() as s:
             return [task_info(row, content) for row, content in s.execute(query)]
 
+    def task_heads(self) -> list[tuple[int, int]]:
+        """(task id, head revision) of every task not deleted, newest first: what a caller
+        that caches tasks per revision needs, without reading any task's content."""
+        with self.engine.connect() as c:
+            return [(row[0], row[1]) for row in c.execute(_TASK_HEADS)]
+
     def delete_task(self, task_id: int) -> None:
         """Soft delete: the task is hidden from ``list_tasks`` but kept."""
         with self._session() as s, s.begin():
@@ -179,6 +185,13 @@ def _add_revision_row(
     s.add(revision)
     s.flush()
     return revision
+
+
+_TASK_HEADS = (
+    sa.select(TaskRow.id, TaskRow.head_revision)
+    .where(TaskRow.deleted_at.is_(None))
+    .order_by(TaskRow.created_at.desc(), TaskRow.id.desc())
+)
 
 
 def _task_query() -> sa.Select[TaskRow, JsonObject]:
