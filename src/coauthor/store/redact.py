@@ -66,7 +66,15 @@ def _redact_repeated(text: str, values: tuple[str, ...]) -> str:
 def _redact(text: str, values: tuple[str, ...]) -> str:
     for value in values:
         text = text.replace(value, REDACTED)
+    lowered = text.lower()  # the patterns' literal starts, found by plain substring search
+    if not any(start in lowered for start in _STARTS):
+        return text
     return _PATTERN.sub(_replacement, text)
+
+
+_STARTS = ("sk-", "secret_", "ntn_", "bearer")
+"""Every match of ``_PATTERN`` contains one of these (lowercased): a text without any
+cannot match, and most texts (prompts, replies) are passed without a regex scan."""
 
 
 def _replacement(match: re.Match[str]) -> str:

@@ -67,8 +67,12 @@ class RunStore(StoreBase):
             return run_info(row)
 
     def run(self, run_id: int) -> RunInfo:
-        with self._session() as s:
-            return run_info(get_run(s, run_id))
+        """One run (a plain SELECT: read at a run's start and end and by every poller)."""
+        with self.engine.connect() as c:
+            row = c.execute(_RUN, {"the_run": run_id}).first()
+        if row is None:
+            raise NotFoundError(f"no run {run_id}")
+        return run_info(cast(RunRow, row))
 
     def list_runs(self, *, status: str | None = None) -> list[RunInfo]:
         """Runs, newest first, optionally only those in ``status``."""
@@ -128,14 +132,11 @@ class RunStore(StoreBase):
 
     def checkpoints(self, run_id: int) -> dict[str, JsonObject]:
         """Stage name to saved data, in the order the stages were first saved."""
-        with self._session() as s:
-            get_run(s, run_id)
-            rows = s.scalars(
-                sa.select(CheckpointRow)
-                .where(CheckpointRow.run_id == run_id)
-                .order_by(CheckpointRow.id)
-            )
-            return {row.stage: row.data for row in rows}
+        with self.engine.connect() as c:
+            saved = {row.stage: row.data for row in c.execute(_CHECKPOINTS, {"the_run": run_id})}
+            if not saved and c.execute(_RUN_EXISTS, {"the_run": run_id}).first() is None:
+                raise NotFoundError(f"no run {run_id}")
+        return saved
 
     def finish_run(
         self,
@@ -229,6 +230,13 @@ class RunStore(StoreBase):
 
 # Statements built once (their compiled form is cached by the engine); the values come
 # with each execution. Bound names differ from the column names the values set.
+_RUN = sa.select(*RunRow.__table__.columns).where(RunRow.id == sa.bindparam("the_run"))
+_RUN_EXISTS = sa.select(RunRow.id).where(RunRow.id == sa.bindparam("the_run"))
+_CHECKPOINTS = (
+    sa.select(CheckpointRow.stage, CheckpointRow.data)
+    .where(CheckpointRow.run_id == sa.bindparam("the_run"))
+    .order_by(CheckpointRow.id)
+)
 _REPLACE_CHECKPOINT = sa.update(CheckpointRow).where(
     CheckpointRow.run_id == sa.bindparam("the_run"),
     CheckpointRow.stage == sa.bindparam("the_stage"),
