@@ -40,8 +40,9 @@ class StoreBase:
     def holding(self) -> Iterator[None]:
         """Within the block, this thread's short writes (logbook rows, live progress,
         checkpoints: a run's many small transactions) share one connection instead of
-        taking one from the pool and giving it back each time. Only for a SQLite file:
-        a server's pool is shared by every thread of a worker and must not run dry."""
+        taking one from the pool and giving it back each time. Only for a SQLite file,
+        whose pool has no upper bound (store/engine.py): a server's pool is bounded and
+        shared by every thread of a worker, and must not run dry."""
         if (
             self.engine.dialect.name != "sqlite"
             or isinstance(self.engine.pool, StaticPool)

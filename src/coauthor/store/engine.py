@@ -18,6 +18,7 @@ from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_POOL_SIZE = 10
 
 
 def dump_json(value: object) -> str:
@@ -59,7 +60,12 @@ def make_engine(url: str) -> sa.Engine:
     else:
         if not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, json_serializer=dump_json)
+        # A worker's runs each hold a connection for their writes (Store.holding), up to
+        # 64 at once: a SQLite connection is only an open file, so the pool keeps a few
+        # more than the default and never makes a thread wait for one.
+        engine = sa.create_engine(
+            url, json_serializer=dump_json, pool_size=SQLITE_POOL_SIZE, max_overflow=-1
+        )
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
