@@ -27,9 +27,8 @@ WORDS = st.sampled_from(_VOCABULARY.split())
 def _reference(index: Index, query: str) -> list[float]:
     """The scores through scikit-learn's transform, as the index computed them before."""
     text = content(query)
-    words: Any = index._word_matrix @ index._words.transform([text]).T
-    chars: Any = index._char_matrix @ index._chars.transform([text]).T
-    combined = (words.toarray().ravel() + chars.toarray().ravel()) / 2
+    words, chars = (f.matrix @ f.vectorizer.transform([text]).T for f in index._fitted)
+    combined: Any = (words.toarray().ravel() + chars.toarray().ravel()) / 2
     return [float(value) for value in combined]
 
 

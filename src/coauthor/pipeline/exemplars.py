@@ -107,16 +107,17 @@ start once the library held tasks."""
 
 
 def _team_candidate(store: Store, task_id: int, head: int) -> Candidate | None:
-    task = store.revision(task_id, head).task
-    if not _complete(task):
-        return None
-    if store.revision(task_id, 1).source == SOURCE:
+    found = _if_complete(task_id, store.revision(task_id, head).task)
+    if found is not None and store.revision(task_id, 1).source == SOURCE:
         return None  # an added example: the shipped copy stands for it
+    return found
+
+
+def _if_complete(task_id: int, task: Task) -> Candidate | None:
+    """The task as a candidate when it is verified and every step has its code and tests."""
+    if not verified(task) or not all(step.solution and step.tests for step in task.steps):
+        return None
     return Candidate(source=f"task {task_id}", task=task, team=True)
-
-
-def _complete(task: Task) -> bool:
-    return bool(verified(task)) and all(step.solution and step.tests for step in task.steps)
 
 
 def remember_made(store: Store, revision: RevisionInfo) -> None:
@@ -125,9 +126,7 @@ def remember_made(store: Store, revision: RevisionInfo) -> None:
     known = _seen.setdefault(store.engine, {})
     key = (revision.task_id, revision.number)
     if key not in known:
-        task = revision.task
-        team = Candidate(source=f"task {revision.task_id}", task=task, team=True)
-        known[key] = team if _complete(task) else None
+        known[key] = _if_complete(revision.task_id, revision.task)
 
 
 def best(found: list[Candidate], brief: TaskBrief) -> Candidate | None:

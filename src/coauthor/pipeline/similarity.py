@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 _STOP_TEXT = (
@@ -56,21 +57,17 @@ class Index:
         self.size = len(documents)
         texts = [content(d) for d in documents]
         self._usable = any(t.strip() for t in texts)
-        self._words = TfidfVectorizer(token_pattern=r"[\w@+#-]+", ngram_range=(1, 2))
-        self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
-        if self._usable:
-            self._word_matrix: Any = self._words.fit_transform(texts).tocsc()
-            self._char_matrix: Any = self._chars.fit_transform(texts).tocsc()
-            self._word_terms = self._words.build_analyzer()
-            self._char_terms = self._chars.build_analyzer()
+        words = TfidfVectorizer(token_pattern=r"[\w@+#-]+", ngram_range=(1, 2))
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+        self._fitted = [_Fitted.of(v, texts) for v in (words, chars)] if self._usable else []
 
     def scores(self, query: str) -> list[float]:
-        """One score per document, 0 (nothing shared) to 1."""
+        """One score per document, 0 (nothing shared) to 1: the mean over the word and the
+        character vectorizers."""
         text = content(query)
         if not self._usable or not text:
             return [0.0] * self.size
-        words = _cosines(self._words, self._word_terms, self._word_matrix, text)
-        chars = _cosines(self._chars, self._char_terms, self._char_matrix, text)
+        words, chars = (fitted.cosines(text) for fitted in self._fitted)
         return [(w + c) / 2 for w, c in zip(words, chars, strict=True)]
 
     def search(self, query: str, *, limit: int, threshold: float) -> list[tuple[int, float]]:
@@ -79,24 +76,37 @@ class Index:
         return [(i, score) for i, score in ranked[:limit] if score >= threshold]
 
 
-def _cosines(vectorizer: Any, analyzer: Any, matrix: Any, text: str) -> list[float]:
-    """The cosine of ``text`` with each row of ``matrix`` (the fitted documents, each row
-    of unit length, in column-major form): what ``matrix @ vectorizer.transform([text]).T``
-    gives, computed on the query's few terms only (the vectorizer's own transform was most
-    of a search's time: it validates and builds a sparse matrix for one short text)."""
-    vocabulary: dict[str, int] = vectorizer.vocabulary_
-    counts: dict[int, int] = {}
-    for term in analyzer(text):
-        column = vocabulary.get(term)
-        if column is not None:
-            counts[column] = counts.get(column, 0) + 1
-    if not counts:
-        return [0.0] * matrix.shape[0]
-    columns = sorted(counts)
-    idf = vectorizer.idf_
-    sublinear = vectorizer.sublinear_tf
-    weights = [(1 + math.log(counts[c]) if sublinear else counts[c]) * idf[c] for c in columns]
-    norm = math.sqrt(sum(w * w for w in weights))
-    unit = [w / norm for w in weights]
-    found = matrix[:, columns] @ unit
-    return [float(value) for value in found]
+@dataclass(frozen=True)
+class _Fitted:
+    """A vectorizer fitted on the documents: its analyzer (built once: building it compiles
+    its patterns) and the documents' rows, each of unit length, in column-major form."""
+
+    vectorizer: Any
+    analyzer: Callable[[str], list[str]]
+    matrix: Any
+
+    @classmethod
+    def of(cls, vectorizer: Any, texts: list[str]) -> _Fitted:
+        matrix = vectorizer.fit_transform(texts).tocsc()
+        return cls(vectorizer, vectorizer.build_analyzer(), matrix)
+
+    def cosines(self, text: str) -> list[float]:
+        """The cosine of ``text`` with each document: what
+        ``matrix @ vectorizer.transform([text]).T`` gives, computed on the query's few
+        terms only (the vectorizer's own transform was most of a search's time: it
+        validates and builds a sparse matrix for one short text)."""
+        vocabulary: dict[str, int] = self.vectorizer.vocabulary_
+        counts: dict[int, int] = {}
+        for term in self.analyzer(text):
+            column = vocabulary.get(term)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        if not counts:
+            return [0.0] * self.matrix.shape[0]
+        columns = sorted(counts)
+        idf = self.vectorizer.idf_
+        sublinear = self.vectorizer.sublinear_tf
+        weights = [(1 + math.log(counts[c]) if sublinear else counts[c]) * idf[c] for c in columns]
+        norm = math.sqrt(sum(w * w for w in weights))
+        found = self.matrix[:, columns] @ [w / norm for w in weights]
+        return [float(value) for value in found]

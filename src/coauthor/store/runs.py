@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from coauthor.schemas import Task, TaskBrief
@@ -121,7 +122,7 @@ class RunStore(StoreBase):
         values = {"run_id": run_id, "stage": stage, "data": data, "created_at": utcnow()}
         try:
             with self._writing() as c:
-                if _upsert_checkpoint(c.dialect.name) is not None:
+                if c.dialect.name in _UPSERT_INSERTS:
                     _UPSERT_CHECKPOINT.execute(c, values)
                     return
                 where = {"the_run": run_id, "the_stage": stage}
@@ -244,19 +245,15 @@ _REPLACE_CHECKPOINT = sa.update(CheckpointRow).where(
 _INSERT_CHECKPOINT = sa.insert(CheckpointRow)
 
 
-@functools.cache
-def _upsert_checkpoint(dialect: str) -> sa.ClauseElement | None:
+_UPSERT_INSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+"""The dialects with an insert that can replace a conflicting row; others update, then
+insert."""
+
+
+def _upsert_checkpoint(dialect: str) -> sa.ClauseElement:
     """One statement that inserts a stage's checkpoint or replaces its data (keeping its
-    place in the order and its creation time), for the dialects that have one; None for
-    others, which update and then insert."""
-    insert: Any
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        return None
-    statement = insert(CheckpointRow)
+    place in the order and its creation time)."""
+    statement: Any = _UPSERT_INSERTS[dialect](CheckpointRow)
     upsert = statement.on_conflict_do_update(
         index_elements=[CheckpointRow.run_id, CheckpointRow.stage],
         set_={"data": statement.excluded.data},
@@ -264,6 +261,7 @@ def _upsert_checkpoint(dialect: str) -> sa.ClauseElement | None:
     return cast(sa.ClauseElement, upsert)
 
 
+_UPSERT_CHECKPOINT = Prepared(_upsert_checkpoint)  # compiled once per dialect
 _SET_PROGRESS = Prepared(
     sa.update(ProgressRow)
     .where(ProgressRow.run_id == sa.bindparam("the_run", type_=sa.Integer))
@@ -276,11 +274,6 @@ def check_status(status: str) -> str:
     if status not in RUN_STATUSES:
         raise ValueError(f"unknown run status {status!r}; expected one of {RUN_STATUSES}")
     return status
-
-
-_UPSERT_CHECKPOINT = Prepared(
-    lambda dialect: _INSERT_CHECKPOINT if (up := _upsert_checkpoint(dialect)) is None else up
-)
 
 
 def _count(result: sa.Result[Any]) -> int:
